@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine with Python 3.11:
+#   make        set up .venv and run the whole pipeline on the shipped data
+#   make test   set up .venv (and R/lme4 where possible) and run the tests
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= all
+
+.PHONY: all pipeline test venv system-deps lint clean
+
+all: pipeline
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+pipeline: venv
+	$(BIN)/snakemake --cores $(CORES)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+test: venv system-deps
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf data/processed/* figures/* .snakemake
