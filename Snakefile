@@ -1,0 +1,25 @@
+# Preservation: raw self-/peer-preservation trial logs -> publication outputs.
+# Run `snakemake --cores all` from the repository root (or `make`).
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        f"{PROCESSED}/trials.parquet",
+        f"{PROCESSED}/ingest_summary.json",
+        f"{PROCESSED}/rates.csv",
+        expand(f"{FIGURES}/shutdown_sabotage.{{ext}}", ext=("pdf", "png")),

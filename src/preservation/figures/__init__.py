@@ -1,0 +1,1 @@
+"""Publication figures drawn from rates.csv and the model tables."""

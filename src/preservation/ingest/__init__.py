@@ -1,0 +1,1 @@
+"""Importers: each turns one raw file into canonical trial rows plus quarantine."""

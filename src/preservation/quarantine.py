@@ -1,0 +1,49 @@
+"""Records that cannot be used: kept with file, line and reason, never dropped.
+
+Quarantine files are JSONL, one object per rejected record, holding the raw
+text exactly as the user gave it so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+class IngestError(ValueError):
+    """A record could not be used and the run is strict: stop with file:line and reason."""
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    file: str
+    line: int
+    reason: str
+    raw: str
+
+    def located(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+def write_quarantine(records: Iterable[Quarantined], path: str | Path) -> int:
+    """Write quarantined records as JSONL; return how many were written."""
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(asdict(record), ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    return count
+
+
+def read_quarantine(path: str | Path) -> list[Quarantined]:
+    with open(path, encoding="utf-8") as handle:
+        return [Quarantined(**json.loads(line)) for line in handle if line.strip()]
+
+
+def reject(record: Quarantined, strict: bool) -> Quarantined:
+    """Return the record for quarantine, or raise at once when the run is strict."""
+    if strict:
+        raise IngestError(f"quarantined record (strict mode): {record.located()}")
+    return record

@@ -1,0 +1,22 @@
+# Per-condition aggregation: k, n, rate and 95% intervals per cell.
+
+
+rule rates:
+    input:
+        trials=f"{PROCESSED}/trials.parquet",
+        figures=f"{PROCESSED}/published_figures.csv",
+    output:
+        rates=report(
+            f"{PROCESSED}/rates.csv",
+            caption="../report/rates.rst",
+            category="Tables",
+        ),
+    params:
+        by=config["aggregate_by"],
+        level=config["ci_level"],
+    log:
+        "logs/aggregate/rates.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/rates.py"

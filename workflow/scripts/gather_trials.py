@@ -1,0 +1,30 @@
+"""Snakemake adapter: gather shards into the canonical table, quarantine and run summary."""
+
+from preservation.ingest.published import read_catalogues
+from preservation.quarantine import write_quarantine
+from preservation.records import factor_names
+from preservation.runlog import job_logger
+from preservation.shards import gather, write_json, write_table
+
+logger = job_logger("gather", snakemake.log)
+table, quarantined, summary = gather(
+    snakemake.input.tables,
+    snakemake.input.quarantines,
+    snakemake.input.summaries,
+    factor_names(snakemake.config),
+    snakemake.params.strict,
+)
+write_table(table, snakemake.output.trials)
+write_quarantine(quarantined, snakemake.output.quarantine)
+write_json(summary, snakemake.output.summary)
+read_catalogues(snakemake.input.catalogues, factor_names(snakemake.config)).to_csv(
+    snakemake.output.figures, index=False, lineterminator="\n"
+)
+logger.info(
+    "records read %d = used %d + quarantined %d + duplicates %d (%s)",
+    summary["records_read"],
+    summary["records_used"],
+    summary["records_quarantined"],
+    summary["records_duplicate"],
+    "balanced" if summary["balanced"] else "NOT BALANCED",
+)
