@@ -10,5 +10,13 @@ TRIAL_LOGS = sorted(glob_wildcards(f"{RAW}/trials/{{name}}.jsonl").name)
 PUBLISHED = sorted(glob_wildcards(f"{RAW}/published/{{name}}.csv").name)
 
 
+def shard_files(suffix):
+    """Every shard file with the given suffix, over all raw inputs."""
+    return [
+        *(f"{PROCESSED}/shards/trials/{name}{suffix}" for name in TRIAL_LOGS),
+        *(f"{PROCESSED}/shards/published/{name}{suffix}" for name in PUBLISHED),
+    ]
+
+
 wildcard_constraints:
     name=r"[^/]+",
