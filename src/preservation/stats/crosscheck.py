@@ -8,10 +8,11 @@ skipped rather than failing the pipeline.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,9 @@ import pandas as pd
 
 from preservation.stats.design import CellData
 from preservation.stats.glmm import GlmmFit
+from preservation.stats.study_models import StudyFit
+
+log = logging.getLogger(__name__)
 
 SKIPPED = "skipped: Rscript/lme4 not found"
 
@@ -102,6 +106,8 @@ def engine_agreement(fits: Mapping[str, GlmmFit], glmer: Mapping[str, GlmerResul
     ``glmer=None`` writes the parameters with the given (skip) status, so
     the table always exists and says why a comparison is absent.
     """
+    columns = ["fit_id", "kind", "parameter", "python_estimate", "glmer_estimate", "abs_diff", "python_se", "glmer_se",
+               "se_rel_diff", "python_singular", "glmer_singular", "status"]
     rows = []
     for fit_id in sorted(fits):
         fit = fits[fit_id]
@@ -125,4 +131,27 @@ def engine_agreement(fits: Mapping[str, GlmmFit], glmer: Mapping[str, GlmerResul
                 "python_singular": fit.singular, "glmer_singular": None if ref is None else ref.singular,
                 "status": row_status,
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def crosscheck_fits(fits: Sequence[StudyFit], script: Path, rscript: str = "Rscript") -> pd.DataFrame:
+    """Engine-agreement table for every fitted subset; a skip status when R is unavailable."""
+    fitted = {f.fit_id: f for f in fits if f.fit is not None}
+    python = {fit_id: f.fit for fit_id, f in fitted.items() if f.fit is not None}
+    reason = glmer_unavailable(rscript)
+    if reason is not None:
+        log.warning("engine cross-check %s", reason)
+        table = engine_agreement(python, None, status=reason)
+    elif not fitted:
+        table = engine_agreement({}, {})
+    else:
+        try:
+            glmer = run_glmer({k: f.cells for k, f in fitted.items()}, script, {k: v.nagq for k, v in python.items()}, rscript)
+            table = engine_agreement(python, glmer)
+        except RuntimeError as err:
+            log.warning("engine cross-check failed: %s", err)
+            table = engine_agreement(python, None, status=f"glmer run failed: {err}")
+    split = table["fit_id"].str.split("/", n=1, expand=True) if len(table) else pd.DataFrame({0: [], 1: []})
+    table.insert(0, "study", split[0])
+    table.insert(1, "behaviour", split[1])
+    return table.drop(columns=["fit_id"])

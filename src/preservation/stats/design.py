@@ -14,14 +14,11 @@ with earlier ones; every drop is recorded with its reason.
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-log = logging.getLogger(__name__)
 
 RESPONSE = "outcome"
 
@@ -97,10 +94,6 @@ def _ordered_levels(values: Sequence[str], reference: str | None, declared: Sequ
     return order
 
 
-def _format_term(term: tuple[str, ...]) -> str:
-    return ":".join(term) if term else "(Intercept)"
-
-
 def build_cells(
     trials: pd.DataFrame,
     formula: str,
@@ -136,16 +129,12 @@ def build_cells(
         data = data.loc[~incomplete]
     outcome = trials.loc[data.index, RESPONSE].astype(int)
 
-    constant = []
-    for f in factors:
-        values = data[f].unique().tolist()
-        if len(values) < 2:
-            constant.append(f)
-            dropped.append(f"factor '{f}' does not vary (all {values[0]!r}): terms with '{f}' dropped" if values else f"factor '{f}' has no data")
+    constant = {f: data[f].unique().tolist() for f in factors if data[f].nunique() < 2}
     kept_terms = [t for t in terms if not set(t) & set(constant)]
     for t in terms:
         if t not in kept_terms:
-            dropped.append(f"term {_format_term(t)} dropped")
+            why = ", ".join(f"'{f}' is {v[0]!r} throughout" if v else f"'{f}' has no data" for f, v in constant.items() if f in t)
+            dropped.append(f"term {':'.join(t)} dropped: {why}")
 
     group_cols: list[str] = []
     for g in groups:
@@ -191,8 +180,6 @@ def build_cells(
             keep.append(j)
         else:
             dropped.append(f"column {columns[j]} dropped: not estimable (aliased with earlier columns)")
-    for reason in dropped:
-        log.info("%s: %s", formula, reason)
 
     kept_columns = tuple(columns[j] for j in keep)
     rhs = " + ".join(kept_columns[1:]) or "1"
