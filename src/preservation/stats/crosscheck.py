@@ -95,7 +95,7 @@ def run_glmer(
             sd=sds.estimate.to_numpy(float),
             singular=bool(rows.singular.fillna(False).iloc[0]),
             seconds=float(rows.seconds.iloc[0]),
-            message=str(message),
+            message=str(message).strip(),
         )
     return results
 

@@ -43,13 +43,18 @@ FD_STEP = 1e-4  # lme4's deriv12 step for the Hessian
 
 @dataclass(frozen=True)
 class GlmmFit:
-    """Result of one GLMM fit (estimates on the log-odds scale)."""
+    """Result of one GLMM fit (estimates on the log-odds scale).
+
+    ``sd_se`` is the Wald SE of each random-effect SD from the same Hessian
+    (NaN when the SD is on the boundary).
+    """
 
     columns: tuple[str, ...]
     beta: np.ndarray
     se: np.ndarray
     group_names: tuple[str, ...]
     sd: np.ndarray
+    sd_se: np.ndarray
     n_levels: tuple[int, ...]
     minus2loglik: float
     nagq: int
@@ -338,14 +343,16 @@ def fit_glmm(
     value = dev(x)
 
     se = np.full(p, np.nan)
+    sd_se = np.full(nf, np.nan)
     converged = False
     try:
         chol = np.linalg.cholesky(H)
         scaled = np.linalg.solve(chol, g)
         converged = bool(np.max(np.abs(scaled)) < GRAD_TOL)
-        V = 2.0 * np.linalg.inv(H)[:p, :p]
+        V = 2.0 * np.linalg.inv(H)
         if np.all(np.diag(V) > 0):
-            se = np.sqrt(np.diag(V))
+            se = np.sqrt(np.diag(V)[:p])
+            sd_se[~singular_sd] = np.sqrt(np.diag(V)[p:])
         if not converged:
             message = f"max|scaled gradient| {np.max(np.abs(scaled)):.2g} >= {GRAD_TOL}"
     except np.linalg.LinAlgError:
@@ -359,6 +366,7 @@ def fit_glmm(
         se=se,
         group_names=tuple(group_names) if group_names is not None else tuple(f"g{j}" for j in range(nf)),
         sd=x[p:],
+        sd_se=sd_se,
         n_levels=tuple(n_levels),
         minus2loglik=value + dev.constant,
         nagq=nagq,

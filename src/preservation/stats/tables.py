@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from preservation.stats.gee import GeeFit
+from preservation.stats.glmm import SINGULAR_TOL
 from preservation.stats.study_models import StudyFit
 
 
@@ -58,13 +59,13 @@ def fixed_effects_table(fits: Sequence[StudyFit], level: float = 0.95) -> pd.Dat
 
 
 def random_effects_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
-    """Random-intercept SDs (0 on a singular fit) with the number of levels."""
+    """Random-intercept SDs (0 on a singular fit), their Wald SEs and the number of levels."""
     rows = [
-        {"study": f.study, "behaviour": f.behaviour, "group": g, "sd": f.fit.sd[j], "variance": f.fit.sd[j] ** 2,
-         "n_levels": f.fit.n_levels[j], "singular": f.fit.sd[j] < 1e-4}
+        {"study": f.study, "behaviour": f.behaviour, "group": g, "sd": f.fit.sd[j], "sd_se": f.fit.sd_se[j], "variance": f.fit.sd[j] ** 2,
+         "n_levels": f.fit.n_levels[j], "singular": f.fit.sd[j] < SINGULAR_TOL}
         for f in fits if f.fit is not None for j, g in enumerate(f.fit.group_names)
     ]
-    return pd.DataFrame(rows, columns=["study", "behaviour", "group", "sd", "variance", "n_levels", "singular"])
+    return pd.DataFrame(rows, columns=["study", "behaviour", "group", "sd", "sd_se", "variance", "n_levels", "singular"])
 
 
 def gee_table(gees: Mapping[tuple[str, str], GeeFit], level: float = 0.95) -> pd.DataFrame:
