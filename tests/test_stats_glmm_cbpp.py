@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from preservation.stats import fit_glmm
+from preservation.stats import MarginalDeviance, fit_glmm
 
 CBPP = Path(__file__).parent / "fixtures" / "cbpp.csv"
 
@@ -16,6 +16,11 @@ LAPLACE_BETA = [-1.39853, -0.99233, -1.12868, -1.58037]
 LAPLACE_SE = [0.2312, 0.3032, 0.3228, 0.4220]
 LAPLACE_SD = 0.642
 AGQ25_BETA = [-1.39923, -0.99141, -1.12782, -1.57947]
+# lme4 1.1.31, same model with nAGQ = 25: SEs, herd SD, and -2 logLik, which
+# lme4 reports without the binomial constant for nAGQ > 1.
+AGQ25_SE = [0.233511, 0.306768, 0.326767, 0.427596]
+AGQ25_SD = 0.64752
+AGQ25_DEVIANCE = 100.0100305
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +51,11 @@ def test_agq25_matches_lme4(cbpp):
     fit = fit_glmm(X, k, n, [herd], nagq=25)
     assert fit.converged
     np.testing.assert_allclose(fit.beta, AGQ25_BETA, atol=0.002)
+    np.testing.assert_allclose(fit.se, AGQ25_SE, rtol=0.005)
+    assert abs(fit.sd[0] - AGQ25_SD) < 0.001
+    deviance = MarginalDeviance(X, k, n, [herd], [15], nagq=25)
+    assert abs(deviance(np.r_[fit.beta, fit.sd]) - AGQ25_DEVIANCE) < 0.001
+    assert abs(fit.minus2loglik - deviance.constant - AGQ25_DEVIANCE) < 0.001
 
 
 def test_agq_needs_one_grouping_factor(cbpp):
