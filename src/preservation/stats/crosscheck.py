@@ -9,6 +9,7 @@ skipped rather than failing the pipeline.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,12 @@ from preservation.stats.study_models import StudyFit
 log = logging.getLogger(__name__)
 
 SKIPPED = "skipped: Rscript/lme4 not found"
+ESTIMATE_TOL = 0.01  # absolute, log-odds and SD scale
+SE_REL_TOL = 0.05  # relative difference of standard errors
+# glmer's digits beyond ~1e-6 differ between R sessions on identical input
+# (measured: up to 2e-7 in estimates for a crossed model, with reference
+# BLAS and a single thread), so the table keeps 4 decimals.
+TABLE_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,9 @@ def run_glmer(
     with tempfile.TemporaryDirectory(prefix="glmer-") as tmp:
         cells, spec, out = Path(tmp, "cells.csv"), Path(tmp, "spec.csv"), Path(tmp, "out.csv")
         _write_inputs(problems, nagq, cells, spec)
-        proc = subprocess.run([rscript, str(script), str(cells), str(spec), str(out)], capture_output=True, text=True, check=False)
+        # single-threaded BLAS: multi-threaded reductions made glmer's digits vary from run to run
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        proc = subprocess.run([rscript, str(script), str(cells), str(spec), str(out)], capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"Rscript failed ({proc.returncode}): {proc.stderr.strip()}")
         table = pd.read_csv(out, keep_default_na=True, dtype={"fit_id": str})
@@ -151,6 +160,11 @@ def crosscheck_fits(fits: Sequence[StudyFit], script: Path, rscript: str = "Rscr
         except RuntimeError as err:
             log.warning("engine cross-check failed: %s", err)
             table = engine_agreement(python, None, status=f"glmer run failed: {err}")
+    checked = table["glmer_estimate"].notna()
+    table["within_tolerance"] = (table["abs_diff"] < ESTIMATE_TOL) & ~(table["se_rel_diff"] >= SE_REL_TOL)
+    table["within_tolerance"] = table["within_tolerance"].where(checked, None)
+    numeric = ["python_estimate", "glmer_estimate", "abs_diff", "python_se", "glmer_se", "se_rel_diff"]
+    table[numeric] = table[numeric].astype(float).round(TABLE_DECIMALS)
     split = table["fit_id"].str.split("/", n=1, expand=True) if len(table) else pd.DataFrame({0: [], 1: []})
     table.insert(0, "study", split[0])
     table.insert(1, "behaviour", split[1])
