@@ -87,7 +87,7 @@ def run_glmer(
     with tempfile.TemporaryDirectory(prefix="glmer-") as tmp:
         cells, spec, out = Path(tmp, "cells.csv"), Path(tmp, "spec.csv"), Path(tmp, "out.csv")
         _write_inputs(problems, nagq, cells, spec)
-        # single-threaded BLAS: multi-threaded reductions made glmer's digits vary from run to run
+        # single-threaded BLAS: threaded reductions are one source of run-to-run variation in glmer's last digits
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         proc = subprocess.run([rscript, str(script), str(cells), str(spec), str(out)], capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
