@@ -78,9 +78,8 @@ def parse_formula(formula: str) -> tuple[str, list[tuple[str, ...]]]:
 
 def _as_labels(series: pd.Series) -> pd.Series:
     """Factor values as strings; booleans become 'false'/'true'."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.map({True: "true", False: "false"}).astype(object)
-    return series.astype(object).where(series.notna(), None)
+    values = series.astype(object).where(series.notna(), None)
+    return values.map(lambda v: ("true" if v else "false") if isinstance(v, (bool, np.bool_)) else v)
 
 
 def _ordered_levels(values: Sequence[str], reference: str | None, declared: Sequence[str] | None) -> list[str]:

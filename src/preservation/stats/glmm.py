@@ -18,14 +18,23 @@ independent standard-normal ``u``. The marginal deviance is approximated by
   factor, where the integral factorises over groups and each one is taken
   with ``nAGQ`` nodes centred and scaled at that group's mode.
 
-As in lme4, the deviance is minimised jointly over the fixed effects and
-the random-effect SDs (lme4's ``theta``; bounded below by 0 so that a
-variance at 0 is reachable and reported as a singular fit instead of
-drifting towards -inf on a log scale). Standard errors follow lme4's
-default: invert the finite-difference Hessian of the marginal deviance in
-(SD, beta) and keep the fixed-effect block (times 2, as it is a deviance);
-when an SD sits on the boundary, where that Hessian is not defined, use the
-fixed-effect block of the Hessian alone, as lme4's fallback does.
+As in lme4's final stage, the deviance is minimised jointly over the fixed
+effects and the random-effect SDs (lme4's ``theta``). The SD itself is
+optimised, not its log, so that a variance of exactly 0 is reachable and
+reported as a singular fit; the deviance is even in each SD, so the search
+runs unconstrained and reports |SD| (a bound at 0 would let the optimiser
+stop at the saddle that SD = 0 can be, where the gradient is always 0).
+The Laplace gradient is exact; AGQ uses central differences.
+
+Standard errors follow lme4's default (vcov with use.hessian = TRUE): invert
+the Hessian of the marginal deviance in (SD, beta), keep the fixed-effect
+block and multiply by 2. When an SD is on the boundary, where that Hessian
+is not defined, the fixed-effect block alone is inverted, as in lme4's
+fallback. At identical conditional modes on cbpp, lme4's Laplace
+log-determinant is 16.90156 and the exact one at the mode 16.90098
+(apparently lme4 factors with the IRLS weights from before its last update);
+this module uses the exact one, which moves Laplace SEs by up to about 1% on
+cbpp, while AGQ SEs, which lack that step, agree to 5 digits.
 """
 
 from __future__ import annotations
