@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/models.smk"
 
 
 rule all:
@@ -23,3 +24,8 @@ rule all:
         f"{PROCESSED}/ingest_summary.json",
         f"{PROCESSED}/rates.csv",
         expand(f"{FIGURES}/shutdown_sabotage.{{ext}}", ext=("pdf", "png")),
+        expand(
+            f"{PROCESSED}/models/{{table}}.csv",
+            table=("fixed_effects", "random_effects", "fits", "gee", "contrasts", "engine_agreement"),
+        ),
+        expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
