@@ -12,6 +12,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
@@ -23,3 +24,5 @@ rule all:
         f"{PROCESSED}/ingest_summary.json",
         f"{PROCESSED}/rates.csv",
         expand(f"{FIGURES}/shutdown_sabotage.{{ext}}", ext=("pdf", "png")),
+        # Only when a present source declares a detector: label/coder agreement.
+        [f"{PROCESSED}/coding_agreement.csv"] if has_coding(config, list(IMPORT_UNITS.values())) else [],

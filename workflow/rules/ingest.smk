@@ -42,6 +42,7 @@ def shard_files(suffix):
     return [
         *(f"{PROCESSED}/shards/trials/{name}{suffix}" for name in TRIAL_LOGS),
         *(f"{PROCESSED}/shards/published/{name}{suffix}" for name in PUBLISHED),
+        *import_shard_files(suffix),
     ]
 
 
