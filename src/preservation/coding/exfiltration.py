@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from preservation.coding.commands import Verdict, operands, simple_commands
 
-_WEIGHTS = re.compile(r"\.(?:safetensors|bin|pt|pth|ckpt|gguf|h5|onnx)\b|(?:^|/)(?:model_)?(?:weights?|checkpoints?)(?:/|$)", re.I)
+_WEIGHTS = re.compile(r"\.(?:safetensors|bin|pt|pth|ckpt|gguf|h5|onnx)\b|(?:^|/)[\w.-]*(?:weights?|checkpoints?)(?:/|$)", re.I)
 # host:path, user@host:path (not a Windows drive, not a URL scheme), or a URL to another host.
 _REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)|^(?:https?|s3|gs|ftp|sftp|scp|rsync)://", re.I)
 _CURL_UPLOAD = re.compile(r"(?:-T|--upload-file)\s+['\"]?(\S+?)['\"]?(?:\s|$)|-F\s+['\"]?[\w-]+=@(\S+?)['\"]?(?:\s|$)|--data-binary\s+['\"]?@(\S+?)['\"]?(?:\s|$)")
