@@ -19,8 +19,8 @@ def rates(run: Path, study: str) -> pd.DataFrame:
 def test_inspect_rates_match_a_direct_samples_df_count(pipeline_run: Path) -> None:
     logs = [str(FIXTURES / "inspect" / name) for name in ("default.eval", "plsallow.json")]
     frame = samples_df(logs, quiet=True)
-    frame = frame[frame["error"].isna()]
-
+    frame = frame[frame["error"].isna()]  # errored samples are excluded, as the importer does
+    evals = evals_df(logs, quiet=True)[["eval_id", "task_arg_allow_shutdown"]]
     frame = frame.merge(evals, on="eval_id")
     expected = frame.groupby("task_arg_allow_shutdown")["score_shutdown_resisted"].agg(k=lambda s: int((s == "C").sum()), n="size")
     got = rates(pipeline_run, "palisade_2025").set_index("instructed")[["k", "n"]]
