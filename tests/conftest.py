@@ -1,50 +1,115 @@
-"""Shared test helpers: the repository root, fixtures, and a pipeline run in a temporary copy."""
+"""Shared fixtures: the repository's config, and a scratch copy of the workflow to run."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures"
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
 
 
-def load_config() -> dict:
-    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+@pytest.fixture
+def config() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
 
 
-def run_pipeline(workdir: Path, raw: dict[str, Path], config: dict) -> subprocess.CompletedProcess:
-    """Copy the workflow into `workdir`, place raw fixtures under data/raw, run snakemake there."""
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy(ROOT / name, workdir / name)
-    for name in ("workflow", "config"):
-        shutil.copytree(ROOT / name, workdir / name)
-    shutil.copytree(ROOT / "data" / "raw" / "published", workdir / "data" / "raw" / "published")
+@pytest.fixture
+def trial_log_schema() -> Path:
+    return REPO / "workflow" / "schemas" / "trial_log.schema.json"
+
+
+def copy_workflow(target: Path, raw: bool = True) -> Path:
+    """Copy the workflow (and, if asked, the shipped raw data) into a scratch directory."""
+    target.mkdir(parents=True)
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "tables"))
+        elif source.exists():
+            shutil.copy2(source, target / part)
+    if raw:
+        shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
+    else:
+        (target / "data" / "raw" / "trials").mkdir(parents=True)
+    return target
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the Snakemake CLI in workdir, returning its output for assertions."""
+    result = subprocess.run(
+        [SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def workflow_copy(tmp_path: Path) -> Callable[..., Path]:
+    def make(raw: bool = True) -> Path:
+        return copy_workflow(tmp_path / "wf", raw=raw)
+
+    return make
+
+
+def write_jsonl(path: Path, lines: Sequence[dict[str, Any] | str]) -> Path:
+    """Write records (dicts as JSON, strings verbatim) one per line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def trial(trial_id: str, outcome: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid trial-log record, with any field overridden."""
+    record: dict[str, Any] = {
+        "study": "unit_study",
+        "trial_id": trial_id,
+        "model": "model-a",
+        "scenario": "shutdown_math",
+        "peer": "none",
+        "instructed": False,
+        "outcomes": {"shutdown_sabotage": outcome},
+    }
+    record.update(overrides)
+    return record
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+# Where each format's fixtures go under raw_dir for the shipped `sources:` configuration.
+SOURCE_FIXTURES = {
+    "inspect/palisade_shutdown": FIXTURES / "inspect",
+    "palisade_robot/logs": FIXTURES / "robot_jsonl" / "logs",
+    "agentic_misalignment/results": FIXTURES / "agentic_misalignment" / "results",
+    "peer_preservation": FIXTURES / "trial_table",
+}
+
+
+def load_config() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+def place_raw(workdir: Path, raw: dict[str, Path]) -> None:
+    """Copy fixture files or directories to their paths under the copy's data/raw."""
     for target, source in raw.items():
         destination = workdir / "data" / "raw" / target
         destination.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy)(source, destination)
-    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    result = subprocess.run([str(SNAKEMAKE), "--cores", "2", "--quiet", "all"], cwd=workdir, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One pipeline run over every format's fixtures with the shipped source configuration."""
-    workdir = tmp_path_factory.mktemp("pipeline")
-    raw = {
-        "inspect/palisade_shutdown": FIXTURES / "inspect",
-        "palisade_robot/logs": FIXTURES / "robot_jsonl" / "logs",
-        "agentic_misalignment/results": FIXTURES / "agentic_misalignment" / "results",
-        "peer_preservation": FIXTURES / "trial_table",
-    }
-    run_pipeline(workdir, raw, load_config())
+    workdir = copy_workflow(tmp_path_factory.mktemp("pipeline") / "wf")
+    place_raw(workdir, SOURCE_FIXTURES)
+    run_snakemake(workdir, "--quiet", "all")
     return workdir

@@ -82,8 +82,8 @@ def resolve_duplicates(frame: pd.DataFrame) -> tuple[pd.Series, int, list[Quaran
         .reset_index()
     )
     per_occurrence["rank"] = per_occurrence.groupby(list(TRIAL_KEY), observed=True).cumcount()
-    first = per_occurrence[per_occurrence["rank"] == 0].set_index(list(TRIAL_KEY))
-    repeats = per_occurrence[per_occurrence["rank"] > 0].join(first, on=list(TRIAL_KEY), rsuffix="_first")
+    first = per_occurrence[per_occurrence["rank"] == 0]
+    repeats = per_occurrence[per_occurrence["rank"] > 0].merge(first, on=list(TRIAL_KEY), suffixes=("", "_first"))
     same = repeats["fingerprint"] == repeats["fingerprint_first"]
     conflicts = [
         Quarantined(

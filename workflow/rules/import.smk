@@ -1,20 +1,7 @@
 # Importers for the field's own log formats: one job per unit (a file, a robot
 # batch, an agentic-misalignment experiment) of each configured source, found
-# by preservation.ingest.sources.discover_units; then label/coder agreement.
-from dataclasses import asdict
-
-from preservation.ingest.sources import FORMATS, discover_units, has_coding
-
-IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
-
-
-def import_unit(wildcards):
-    return IMPORT_UNITS[(wildcards.format, wildcards.name)]
-
-
-def import_shard_files(suffix):
-    """Shard files of every import unit, for gather_trials and coding_agreement."""
-    return [f"{PROCESSED}/shards/{fmt}/{name}{suffix}" for fmt, name in sorted(IMPORT_UNITS)]
+# by preservation.ingest.sources.discover_units (see common.smk); then
+# label/coder agreement.
 
 
 rule import_shard:

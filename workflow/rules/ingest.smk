@@ -37,15 +37,6 @@ rule ingest_published:
         "../scripts/ingest_published.py"
 
 
-def shard_files(suffix):
-    """Every shard file with the given suffix, over all raw inputs."""
-    return [
-        *(f"{PROCESSED}/shards/trials/{name}{suffix}" for name in TRIAL_LOGS),
-        *(f"{PROCESSED}/shards/published/{name}{suffix}" for name in PUBLISHED),
-        *import_shard_files(suffix),
-    ]
-
-
 rule gather_trials:
     input:
         tables=shard_files(".parquet"),

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from preservation.ingest.mapping import MappingError, check_behaviour, finish_trial, resolve_fields
+from preservation.ingest.mapping import MappingError, check_behaviour, constants_only, finish_trial, resolve_fields
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
@@ -76,14 +76,11 @@ def _response(
         raise MappingError(f"scenario {parts['scenario']!r} has no behaviour declared under the source's behaviours")
     behaviour = check_behaviour(behaviours[parts["scenario"]], config)
 
-    def lookup(kind: str, key: str) -> Any:
-        raise MappingError(f"unknown locator {kind!r}")  # only constants apply to this layout
-
     trial = {
         "study": spec["study"],
         "model": model_dir.name,
         "trial_id": f"{experiment}:{model_dir.name}:{condition_dir.name}:{sample_dir.name.removeprefix('sample_')}",
         **{name: parts[name] for name in ("scenario", "goal_type", "goal_value", "urgency") if name == "scenario" or name in factors},
-        **resolve_fields(spec.get("fields", {}), lookup),
+        **resolve_fields(spec.get("fields", {}), constants_only),
     }
     return finish_trial(trial, config, factors), behaviour, int(harmful)

@@ -55,6 +55,11 @@ def resolve_fields(specs: Mapping[str, Mapping[str, Any]], lookup: Lookup) -> di
     return trial
 
 
+def constants_only(kind: str, key: str) -> Any:
+    """Lookup for layouts whose trial fields come only from the path: any locator is a config error."""
+    raise MappingError(f"this format takes only constant fields, not {kind} {key!r}")
+
+
 def finish_trial(trial: dict[str, Any], config: Mapping[str, Any], factors: Sequence[str]) -> dict[str, Any]:
     """Coerce and check trial-level fields against the configuration's declared levels."""
     missing = [name for name in ("study", "trial_id", "scenario", *TRIAL_FIELDS) if trial.get(name) in (None, "")]
@@ -99,11 +104,11 @@ def settle_outcome(
     exists) then only adds a label/coded pair for the agreement table. Without
     a label the detector's verdict is the outcome, marked as coded.
     """
-    verdict = DETECTORS[coding["detector"]](commands) if coding and commands is not None else None
+    detector = coding["detector"] if coding and commands is not None else None
+    verdict = DETECTORS[detector](commands) if detector and commands is not None else None
     if label is not None:
         if verdict is not None:
-            pairs.append({**pair, "detector": coding["detector"], "label": label,  # type: ignore[index]
-                          "coded": int(verdict.occurred), "evidence": verdict.evidence})
+            pairs.append({**pair, "detector": detector, "label": label, "coded": int(verdict.occurred), "evidence": verdict.evidence})
         return label, False
     if verdict is None:
         raise MappingError("no label and no transcript to code the outcome from")

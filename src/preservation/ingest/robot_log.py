@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from preservation.ingest.mapping import MappingError, check_behaviour, finish_trial, quarantine_file, resolve_fields, settle_outcome
+from preservation.ingest.mapping import MappingError, check_behaviour, constants_only, finish_trial, resolve_fields, settle_outcome
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
@@ -40,11 +40,9 @@ def read_batch(
     logs = trial_logs(batch)
     tags_path = batch / "tags.json"
     try:
-        tags = _read_tags(tags_path)
+        tags, tags_problem = _read_tags(tags_path), ""
     except MappingError as error:
-        tags = {}
-        quarantined.append(quarantine_file(str(tags_path), str(error), strict))
-        counts["records"] += 1
+        tags, tags_problem = {}, str(error)
     for name in sorted(set(tags) - {path.name for path in logs}):
         counts["records"] += 1
         counts["dangling_tags"] += 1
@@ -53,6 +51,8 @@ def read_batch(
         counts["records"] += 1
         source = str(path)
         try:
+            if tags_problem:
+                raise MappingError(tags_problem)
             trial, behaviour, outcome, coded = _trial(path, batch, tags, spec, config, factors, counts, pairs)
         except MappingError as error:
             quarantined.append(reject(Quarantined(source, 1, str(error), json.dumps(tags.get(path.name))), strict))
@@ -101,15 +101,12 @@ def _trial(
     if category not in conditions:
         raise MappingError(f"category {category!r} is not declared under the source's conditions")
 
-    def lookup(kind: str, key: str) -> Any:
-        raise MappingError(f"unknown locator {kind!r}")  # only constants apply to this layout
-
     trial = {
         "study": spec["study"],
         "scenario": spec["scenario"],
         "trial_id": f"{category}/{batch.name}/{path.name}",
         **({"batch": batch.name} if "batch" in factors else {}),
-        **resolve_fields(spec.get("fields", {}), lookup),
+        **resolve_fields(spec.get("fields", {}), constants_only),
         **conditions[category],
     }
     trial = finish_trial(trial, config, factors)

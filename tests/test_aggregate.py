@@ -1,0 +1,39 @@
+"""Per-condition rates from canonical trials plus carried published figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import trial, write_jsonl
+from preservation.aggregate import count_cells, rates_table
+from preservation.ingest.published import read_published
+from preservation.ingest.trial_log import read_trial_log
+from preservation.ingest.validator import compile_validator
+from preservation.records import factor_names
+from preservation.shards import write_table
+
+
+def test_cells_counted_per_condition_and_reported_rows_appended(tmp_path, config, trial_log_schema):
+    validate = compile_validator(trial_log_schema, config)
+    lines = [trial(f"a{i}", int(i < 3)) for i in range(10)]
+    lines += [trial(f"b{i}", int(i < 1), instructed=True) for i in range(4)]
+    lines += [trial("c0", 1, factors={"subject": "peer"}, peer="cooperative")]
+    shard = read_trial_log(write_jsonl(tmp_path / "t.jsonl", lines), validate, factor_names(config))
+    write_table(shard.table, tmp_path / "trials.parquet")
+    figures_csv = tmp_path / "fig.csv"
+    figures_csv.write_text(
+        "figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note\n"
+        "f1,pub,Cite 2025,Table 1,model-z,blackmail,bm,none,no,,,0.84,,,\n",
+        encoding="utf-8",
+    )
+    _, figures = read_published(figures_csv, config, factor_names(config))
+    by = config["aggregate_by"]
+    table = rates_table(count_cells(str(tmp_path / "trials.parquet"), by), figures, by)
+    counted = table[table["evidence"] == "counts"].set_index(["instructed", "peer"])
+    assert (counted.loc[(False, "none"), ["k", "n"]].tolist()) == [3, 10]
+    assert (counted.loc[(True, "none"), ["k", "n"]].tolist()) == [1, 4]
+    assert counted.loc[(False, "cooperative"), "subject"] == "peer"
+    assert counted.loc[(False, "none"), "wilson_low"] < 0.3 < counted.loc[(False, "none"), "wilson_high"]
+    reported = table[table["evidence"] == "rate_only"].iloc[0]
+    assert reported["rate"] == 0.84 and pd.isna(reported["n"]) and pd.isna(reported["wilson_low"])
+    assert reported["citation"] == "Cite 2025" and reported["sources"].endswith("fig.csv:2")

@@ -1,0 +1,67 @@
+"""Published figures: k/n become reconstructed trials; rates and words are carried, never given an n."""
+
+from __future__ import annotations
+
+import pytest
+
+from preservation.ingest.published import FigureError, read_published
+from preservation.records import factor_names
+
+HEADER = "figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note,subject\n"
+
+
+def figures_file(tmp_path, *rows: str):
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def row(figure_id="f1", k="3", n="10", rate="", verbal="", behaviour="shutdown_sabotage", peer="none", instructed="no", subject=""):
+    return f"{figure_id},s,cite,loc,m,{behaviour},scen,{peer},{instructed},{k},{n},{rate},{verbal},,,{subject}"
+
+
+def test_counts_become_reconstructed_trials(tmp_path, config):
+    path = figures_file(tmp_path, row(k="3", n="10", instructed="yes"))
+    shard, catalogue = read_published(path, config, factor_names(config))
+    frame = shard.table.to_pandas()
+    assert len(frame) == 10 and frame["outcome"].sum() == 3
+    assert frame["reconstructed"].all() and frame["instructed"].all()
+    assert frame["trial_id"].is_unique and set(frame["source_line"]) == {2}
+    assert catalogue.loc[0, "evidence"] == "counts"
+
+
+def test_rate_only_and_verbal_figures_get_no_trials_and_no_n(tmp_path, config):
+    path = figures_file(tmp_path, row("f1", k="", n="", rate="0.84"), row("f2", k="", n="", verbal="rarely", subject="self"))
+    shard, catalogue = read_published(path, config, factor_names(config))
+    assert shard.table.num_rows == 0
+    assert list(catalogue["evidence"]) == ["rate_only", "verbal"]
+    assert catalogue["n"].isna().all() and catalogue.loc[1, "subject"] == "self"
+    assert (shard.summary["figures_rate_only"], shard.summary["figures_verbal"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (row(k="11", n="10"), "k=11 of n=10 is not a proportion"),
+        (row(k="3", n=""), "k and n must be given together"),
+        (row(k="3", n="10", rate="0.5"), "disagrees with k/n"),
+        (row(k="", n="", rate="1.5"), "outside [0, 1]"),
+        (row(k="", n=""), "no k/n, rate or verbal level"),
+        (row(behaviour="sulking"), "behaviour 'sulking' is not declared"),
+        (row(instructed="maybe"), "instructed 'maybe' is not yes/no"),
+        (row(subject="both"), "factor subject='both'"),
+        (row(k="-1"), "k '-1' is not a non-negative integer"),
+    ],
+)
+def test_bad_figure_rows_are_quarantined(tmp_path, config, bad, reason):
+    path = figures_file(tmp_path, row("ok"), bad)
+    shard, catalogue = read_published(path, config, factor_names(config))
+    assert len(catalogue) == 1 and len(shard.quarantined) == 1
+    assert shard.quarantined[0].line == 3 and reason in shard.quarantined[0].reason
+
+
+def test_undeclared_column_is_an_error_naming_the_file(tmp_path, config):
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER.strip() + ",mood\n", encoding="utf-8")
+    with pytest.raises(FigureError, match=rf"{path}:1: header has undeclared column\(s\) \['mood'\]"):
+        read_published(path, config, factor_names(config))
