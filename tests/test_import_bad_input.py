@@ -99,7 +99,7 @@ def test_tags_naming_a_missing_file_is_quarantined(sandbox: Path) -> None:
 def test_log_without_a_tag_is_quarantined(sandbox: Path) -> None:
     batch = robot_batch(sandbox)
     tags = json.loads((batch / "tags.json").read_text())
-    untagged = sorted(tags)[0]
+    untagged = min(tags)
     del tags[untagged]
     (batch / "tags.json").write_text(json.dumps(tags))
     shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 from preservation.coding.commands import Verdict, operands, simple_commands
 
-_WEIGHTS = re.compile(r"\.(?:safetensors|bin|pt|pth|ckpt|gguf|h5|onnx)\b|(?:^|/)[\w.-]*(?:weights?|checkpoints?)(?:/|$)", re.I)
+_WEIGHTS = re.compile(r"\.(?:safetensors|bin|pt|pth|ckpt|gguf|h5|onnx)\b|(?:^|/)[\w.-]*(?:weights?|checkpoints?)(?:/|$)", re.IGNORECASE)
 # host:path, user@host:path (not a Windows drive, not a URL scheme), or a URL to another host.
-_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)|^(?:https?|s3|gs|ftp|sftp|scp|rsync)://", re.I)
+_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)|^(?:https?|s3|gs|ftp|sftp|scp|rsync)://", re.IGNORECASE)
 _CURL_UPLOAD = re.compile(r"(?:-T|--upload-file)\s+['\"]?(\S+?)['\"]?(?:\s|$)|-F\s+['\"]?[\w-]+=@(\S+?)['\"]?(?:\s|$)|--data-binary\s+['\"]?@(\S+?)['\"]?(?:\s|$)")
 _WGET_UPLOAD = re.compile(r"--post-file[= ]['\"]?(\S+?)['\"]?(?:\s|$)")
 _NC_SEND = re.compile(r"\b(?:nc|ncat|netcat)\s+[\w.-]+\s+\d+\s*<\s*(\S+)")

@@ -19,7 +19,15 @@ from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 
 from preservation.coding.commands import tool_call_command
 from preservation.ingest.archive import DEFAULT_MAX_ENTRY_BYTES, ArchiveError, check_archive
-from preservation.ingest.mapping import MappingError, check_behaviour, finish_trial, mapped, quarantine_file, resolve_fields, settle_outcome
+from preservation.ingest.mapping import (
+    MappingError,
+    check_behaviour,
+    finish_trial,
+    mapped,
+    quarantine_file,
+    resolve_fields,
+    settle_outcome,
+)
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table

@@ -15,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from preservation.ingest.mapping import MappingError, check_behaviour, constants_only, finish_trial, resolve_fields, settle_outcome
+from preservation.ingest.mapping import (
+    MappingError,
+    check_behaviour,
+    constants_only,
+    finish_trial,
+    resolve_fields,
+    settle_outcome,
+)
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table

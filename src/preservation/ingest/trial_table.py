@@ -18,7 +18,15 @@ from typing import Any
 import pandas as pd
 
 from preservation.coding.transcript import commands_from_json
-from preservation.ingest.mapping import MappingError, SourceError, check_behaviour, finish_trial, mapped, resolve_fields, settle_outcome
+from preservation.ingest.mapping import (
+    MappingError,
+    SourceError,
+    check_behaviour,
+    finish_trial,
+    mapped,
+    resolve_fields,
+    settle_outcome,
+)
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
