@@ -57,6 +57,7 @@ def test_inspect_source_needs_a_scorer_or_a_detector() -> None:
 def test_discovery_finds_one_unit_per_file_batch_or_experiment(tmp_path: Path) -> None:
     for target, source in SOURCE_FIXTURES.items():
         shutil.copytree(source, tmp_path / target)
+    (tmp_path / "inspect" / "palisade_shutdown" / "logs.json").write_text("{}")  # inspect_ai's manifest, not a log
     units = discover_units({**CONFIG, "raw_dir": str(tmp_path)})
     by_format = {fmt: sorted(u.name for u in units if u.format == fmt) for fmt in {u.format for u in units}}
     assert by_format == {

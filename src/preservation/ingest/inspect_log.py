@@ -33,6 +33,8 @@ from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
 
 SUFFIXES = (".eval", ".json")
+# The log directory manifest inspect_ai may write beside the logs: not a log.
+MANIFEST = "logs.json"
 
 
 def read_inspect_log(

@@ -51,7 +51,7 @@ def _units(source: str, fmt: str, root: Path) -> list[Unit]:
     if fmt in ("inspect", "trial_table"):
         suffixes = inspect_log.SUFFIXES if fmt == "inspect" else trial_table.SUFFIXES
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes)
-        return [unit(path, [path]) for path in files if path.suffix in suffixes]
+        return [unit(path, [path]) for path in files if path.suffix in suffixes and path.name != inspect_log.MANIFEST]
     if fmt == "robot_jsonl":
         batches = sorted({p.parent for p in root.glob("*/*/*") if p.suffix == ".jsonl" or p.name == "tags.json"})
         return [unit(batch, [*robot_log.trial_logs(batch), *([batch / "tags.json"] if (batch / "tags.json").exists() else [])]) for batch in batches]
