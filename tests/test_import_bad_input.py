@@ -31,6 +31,14 @@ def digest(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True)
+def fixtures_untouched():
+    """No test here may modify the committed fixtures it reads."""
+    before = digest(FIXTURES)
+    yield
+    assert digest(FIXTURES) == before
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run in tmp_path; afterwards no file outside it changed and the inputs are intact."""
