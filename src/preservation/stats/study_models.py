@@ -1,0 +1,110 @@
+"""Fit the configured GLMM to every study x behaviour subset of the trial table.
+
+The ``models:`` block of config/config.yaml says which formula and grouping
+factors to use; this module applies it subset by subset, so that a study
+where a factor never varies still gets a sensible (smaller) model, with the
+reason recorded, instead of an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from preservation.stats.design import CellData, build_cells
+from preservation.stats.glmm import GlmmFit, fit_glmm
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FORMULA = "outcome ~ peer * instructed"
+DEFAULT_GROUPS = ("model", "batch", "scenario")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to fit; built from config with :meth:`from_config`."""
+
+    formula: str = DEFAULT_FORMULA
+    groups: tuple[str, ...] = DEFAULT_GROUPS
+    nagq: int = 1
+    formulas: Mapping[str, str] = field(default_factory=dict)
+    reference_levels: Mapping[str, str] = field(default_factory=dict)
+    declared_levels: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    include_reconstructed: bool = True
+    gee_cluster: str = "model"
+    ci_level: float = 0.95
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ModelSpec:
+        """Read ``config['models']`` plus the declared factor levels."""
+        block = dict(config.get("models") or {})
+        declared: dict[str, tuple[str, ...] | None] = {"peer": tuple(config.get("peer_levels") or ())}
+        for name, spec in (config.get("factors") or {}).items():
+            levels = (spec or {}).get("levels")
+            declared[name] = tuple(levels) if levels else None
+        return cls(
+            formula=block.get("formula", DEFAULT_FORMULA),
+            groups=tuple(block.get("groups", DEFAULT_GROUPS)),
+            nagq=int(block.get("nagq", 1)),
+            formulas=dict(block.get("formulas") or {}),
+            reference_levels=dict(block.get("reference_levels") or {}),
+            declared_levels=declared,
+            include_reconstructed=bool(block.get("include_reconstructed", True)),
+            gee_cluster=block.get("gee_cluster", "model"),
+            ci_level=float(config.get("ci_level", 0.95)),
+        )
+
+
+@dataclass(frozen=True)
+class StudyFit:
+    """One study x behaviour: its cells, the fit (None if skipped) and why."""
+
+    study: str
+    behaviour: str
+    requested_formula: str
+    cells: CellData
+    fit: GlmmFit | None
+    status: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fit_id(self) -> str:
+        return f"{self.study}/{self.behaviour}"
+
+
+def study_cells(trials: pd.DataFrame, spec: ModelSpec) -> list[tuple[str, str, str, CellData]]:
+    """(study, behaviour, requested formula, cells) for every subset, sorted."""
+    data = trials if spec.include_reconstructed else trials[~trials["reconstructed"].astype(bool)]
+    out = []
+    for (study, behaviour), part in data.groupby(["study", "behaviour"], sort=True):
+        formula = spec.formulas.get(str(study), spec.formula)
+        cells = build_cells(part, formula, spec.groups, spec.reference_levels, spec.declared_levels)
+        for reason in cells.dropped:
+            log.info("%s/%s: %s", study, behaviour, reason)
+        out.append((str(study), str(behaviour), formula, cells))
+    return out
+
+
+def fit_subset(study: str, behaviour: str, formula: str, cells: CellData, nagq: int = 1) -> StudyFit:
+    """Fit one subset's cells, or say why they cannot be fitted."""
+    notes = list(cells.dropped)
+    total, events = cells.n.sum(), cells.k.sum()
+    if total == 0 or events == 0 or events == total:
+        status = (f"skipped: outcome is {'never' if events == 0 else 'always'} observed ({int(events)}/{int(total)})"
+                  if total else "skipped: no trial has every formula factor recorded")
+        log.info("%s/%s: %s", study, behaviour, status)
+        return StudyFit(study, behaviour, formula, cells, None, status, tuple(notes))
+    if nagq > 1 and len(cells.groups) != 1:
+        notes.append(f"nAGQ={nagq} needs exactly one grouping factor; Laplace used")
+        nagq = 1
+    fit = fit_glmm(cells.X, cells.k, cells.n, list(cells.groups.values()), cells.columns, tuple(cells.groups), nagq=nagq)
+    log.info("%s/%s: %s -> %s", study, behaviour, cells.formula, fit.message)
+    return StudyFit(study, behaviour, formula, cells, fit, fit.message, tuple(notes))
+
+
+def fit_study_models(trials: pd.DataFrame, spec: ModelSpec) -> list[StudyFit]:
+    """Fit the configured GLMM to every study x behaviour subset."""
+    return [fit_subset(s, b, f, cells, spec.nagq) for s, b, f, cells in study_cells(trials, spec)]

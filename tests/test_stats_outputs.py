@@ -1,0 +1,62 @@
+"""GEE companion, engine-agreement skip path, and byte-stable table output."""
+
+import numpy as np
+import pandas as pd
+
+from preservation.stats import ModelSpec, build_cells, crosscheck_fits, fit_gee, fit_study_models
+from preservation.stats.crosscheck import SKIPPED
+from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
+from preservation.stats.tables import fits_table, fixed_effects_table, format_frame, latex_escape, write_csv, write_glmm_latex
+
+
+def sim_trials(seed: int = 11) -> pd.DataFrame:
+    cells = simulate_cells(np.random.default_rng(seed), TrueParameters(sd_model=1.0), n_models=8, trials=60)
+    return expand_trials(cells, study="sim_study", behaviour="peer_shutdown_tampering").assign(reconstructed=False)
+
+
+def test_gee_is_attenuated_towards_zero_relative_to_glmm():
+    trials = sim_trials()
+    (fit,) = fit_study_models(trials, ModelSpec())
+    gee = fit_gee(fit.cells, "model")
+    assert gee.status == "ok" and gee.n_clusters == 8 and gee.columns == fit.fit.columns
+    j = gee.columns.index("instructed=true")
+    assert np.sign(gee.beta[j]) == np.sign(fit.fit.beta[j]) and abs(gee.beta[j]) < abs(fit.fit.beta[j])
+    assert np.all(gee.se > 0) and 0 <= gee.working_correlation < 1
+
+
+def test_gee_without_cluster_factor_is_skipped():
+    trials = sim_trials()
+    trials = trials[trials["model"] == "m000"]
+    gee = fit_gee(build_cells(trials, "outcome ~ peer * instructed", ["model"]), "model")
+    assert gee.status.startswith("skipped") and np.isnan(gee.beta).all()
+
+
+def test_crosscheck_without_r_reports_skipped(tmp_path):
+    fits = fit_study_models(sim_trials(), ModelSpec())
+    table = crosscheck_fits(fits, tmp_path / "unused.R", rscript="no-such-Rscript-here")
+    assert len(table) == len(fits[0].fit.beta) + 1
+    assert set(table["status"]) == {SKIPPED} == {"skipped: Rscript/lme4 not found"}
+    assert table["glmer_estimate"].isna().all() and table["python_estimate"].notna().all()
+    write_csv(table, tmp_path / "engine_agreement.csv")
+    assert "skipped: Rscript/lme4 not found" in (tmp_path / "engine_agreement.csv").read_text()
+
+
+def test_outputs_are_byte_identical_across_runs(tmp_path):
+    texts = []
+    for run in range(2):
+        fits = fit_study_models(sim_trials(), ModelSpec())
+        fixed = fixed_effects_table(fits)
+        write_csv(fixed, tmp_path / f"fixed{run}.csv")
+        write_csv(fits_table(fits), tmp_path / f"fits{run}.csv")
+        write_glmm_latex(fixed, tmp_path / f"fixed{run}.tex")
+        texts.append([(tmp_path / f"{name}{run}.{ext}").read_bytes() for name, ext in (("fixed", "csv"), ("fits", "csv"), ("fixed", "tex"))])
+    assert texts[0] == texts[1]
+    assert b"\r" not in texts[0][0] and b"peer=present:instructed=true" in texts[0][0]
+
+
+def test_number_formatting():
+    frame = pd.DataFrame({"x": [1.0, -0.0, np.nan, np.inf, 3e-9], "flag": [True, False, None, True, False], "n": [1, 2, 3, 4, 5]})
+    out = format_frame(frame, digits=4)
+    assert list(out["x"]) == ["1.0000", "0.0000", "NA", "inf", "3.000e-09"]
+    assert list(out["flag"]) == ["true", "false", "NA", "true", "false"]
+    assert latex_escape("a_b & 95%") == r"a\_b \& 95\%"

@@ -1,0 +1,18 @@
+"""Snakemake script: per-model 2x2 contrasts with exact tests, Holm-adjusted."""
+
+import pandas as pd
+
+from preservation.stats import ModelSpec, contrast_table
+from preservation.stats.logs import log_to
+from preservation.stats.tables import write_contrasts_latex, write_csv
+
+log = log_to(snakemake.log[0])  # noqa: F821
+
+spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
+trials = pd.read_parquet(snakemake.input.trials)  # noqa: F821
+if not spec.include_reconstructed:
+    trials = trials[~trials["reconstructed"].astype(bool)]
+table = contrast_table(trials, spec.ci_level, snakemake.params.boschloo_max_product)  # noqa: F821
+log.info("%d contrasts in %d families", len(table), table.groupby(["study", "behaviour"]).ngroups)
+write_csv(table, snakemake.output.csv)  # noqa: F821
+write_contrasts_latex(table, snakemake.output.tex, spec.ci_level)  # noqa: F821

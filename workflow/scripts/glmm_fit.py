@@ -1,0 +1,17 @@
+"""Snakemake script: GLMM per study x behaviour -> CSV tables and a LaTeX table."""
+
+import pandas as pd
+
+from preservation.stats import ModelSpec, fit_study_models
+from preservation.stats.logs import log_to
+from preservation.stats.tables import fits_table, fixed_effects_table, random_effects_table, write_csv, write_glmm_latex
+
+log_to(snakemake.log[0])  # noqa: F821
+
+spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
+fits = fit_study_models(pd.read_parquet(snakemake.input.trials), spec)  # noqa: F821
+fixed = fixed_effects_table(fits, spec.ci_level)
+write_csv(fixed, snakemake.output.fixed)  # noqa: F821
+write_csv(random_effects_table(fits), snakemake.output.random)  # noqa: F821
+write_csv(fits_table(fits), snakemake.output.fits)  # noqa: F821
+write_glmm_latex(fixed, snakemake.output.tex, spec.ci_level)  # noqa: F821
