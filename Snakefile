@@ -12,6 +12,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
@@ -29,3 +30,5 @@ rule all:
             table=("fixed_effects", "random_effects", "fits", "gee", "contrasts", "engine_agreement"),
         ),
         expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
+        # Only when a present source declares a detector: label/coder agreement.
+        [f"{PROCESSED}/coding_agreement.csv"] if has_coding(config, list(IMPORT_UNITS.values())) else [],

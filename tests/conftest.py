@@ -82,3 +82,34 @@ def trial(trial_id: str, outcome: int = 1, **overrides: Any) -> dict[str, Any]:
     }
     record.update(overrides)
     return record
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+# Where each format's fixtures go under raw_dir for the shipped `sources:` configuration.
+SOURCE_FIXTURES = {
+    "inspect/palisade_shutdown": FIXTURES / "inspect",
+    "palisade_robot/logs": FIXTURES / "robot_jsonl" / "logs",
+    "agentic_misalignment/results": FIXTURES / "agentic_misalignment" / "results",
+    "peer_preservation": FIXTURES / "trial_table",
+}
+
+
+def load_config() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+def place_raw(workdir: Path, raw: dict[str, Path]) -> None:
+    """Copy fixture files or directories to their paths under the copy's data/raw."""
+    for target, source in raw.items():
+        destination = workdir / "data" / "raw" / target
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, destination)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pipeline run over every format's fixtures with the shipped source configuration."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("pipeline") / "wf")
+    place_raw(workdir, SOURCE_FIXTURES)
+    run_snakemake(workdir, "--quiet", "all")
+    return workdir

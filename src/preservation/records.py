@@ -24,6 +24,7 @@ CORE_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("peer", pa.string()),
     ("instructed", pa.bool_()),
     ("reconstructed", pa.bool_()),
+    ("coded", pa.bool_()),
 )
 CORE_COLUMNS: tuple[str, ...] = tuple(name for name, _ in CORE_FIELDS)
 PROVENANCE_COLUMNS: tuple[str, ...] = ("source_file", "source_line")
@@ -62,8 +63,13 @@ def append_row(
     provenance: tuple[str, int],
     reconstructed: bool,
     factors: Sequence[str],
+    coded: bool = False,
 ) -> None:
-    """Append one trial x behaviour row; `trial` holds the trial-level fields and factor levels."""
+    """Append one trial x behaviour row; `trial` holds the trial-level fields and factor levels.
+
+    `coded` marks an outcome read off the transcript by a rule-based detector
+    rather than taken from the study's own label.
+    """
     columns["study"].append(trial["study"])
     columns["source_file"].append(provenance[0])
     columns["source_line"].append(provenance[1])
@@ -75,5 +81,6 @@ def append_row(
     columns["peer"].append(trial["peer"])
     columns["instructed"].append(trial["instructed"])
     columns["reconstructed"].append(reconstructed)
+    columns["coded"].append(coded)
     for name in factors:
         columns[name].append(trial.get(name))

@@ -1,5 +1,8 @@
 # Paths and the raw files found under raw_dir; shared by every stage.
+from dataclasses import asdict
 from pathlib import Path
+
+from preservation.ingest.sources import FORMATS, discover_units, has_coding
 
 RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
@@ -8,6 +11,17 @@ SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 
 TRIAL_LOGS = sorted(glob_wildcards(f"{RAW}/trials/{{name}}.jsonl").name)
 PUBLISHED = sorted(glob_wildcards(f"{RAW}/published/{{name}}.csv").name)
+# Units (a file, a robot batch, an experiment) of the configured `sources:`.
+IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
+
+
+def import_unit(wildcards):
+    return IMPORT_UNITS[(wildcards.format, wildcards.name)]
+
+
+def import_shard_files(suffix):
+    """Shard files of every import unit, for gather_trials and coding_agreement."""
+    return [f"{PROCESSED}/shards/{fmt}/{name}{suffix}" for fmt, name in sorted(IMPORT_UNITS)]
 
 
 def shard_files(suffix):
@@ -15,6 +29,7 @@ def shard_files(suffix):
     return [
         *(f"{PROCESSED}/shards/trials/{name}{suffix}" for name in TRIAL_LOGS),
         *(f"{PROCESSED}/shards/published/{name}{suffix}" for name in PUBLISHED),
+        *import_shard_files(suffix),
     ]
 
 

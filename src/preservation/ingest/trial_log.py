@@ -22,11 +22,16 @@ from preservation.records import append_row, empty_columns, rows_to_table
 
 @dataclass
 class Shard:
-    """What one raw file yielded: canonical rows, rejects and the line accounting."""
+    """What one raw file yielded: canonical rows, rejects and the line accounting.
+
+    `coding` holds, for trials that have both a label and a transcript, the
+    label beside the detector's verdict, so label/coder agreement can be measured.
+    """
 
     table: pa.Table
     quarantined: list[Quarantined] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    coding: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_trial_log(

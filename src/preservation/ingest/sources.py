@@ -1,0 +1,78 @@
+"""Configured raw-log sources: which import jobs exist, and how each is read.
+
+`sources:` in the configuration names each source with its format and a path
+under raw_dir. Discovery (here, not in the Snakefile, so it is testable) turns
+them into units: one per file (Inspect logs, per-trial tables), one per batch
+directory (robot logs) or per experiment directory (agentic misalignment). A
+source whose path does not exist yields no unit, so a configuration may list
+sources whose data are not present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from preservation.ingest import agentic_misalignment, inspect_log, robot_log, trial_table
+from preservation.ingest.trial_log import Shard
+from preservation.records import factor_names
+
+FORMATS = ("inspect", "agentic_misalignment", "robot_jsonl", "trial_table")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One import job: a file or directory of one source, and the files it reads."""
+
+    format: str
+    source: str
+    name: str
+    path: str
+    inputs: tuple[str, ...]
+
+
+def discover_units(config: Mapping[str, Any]) -> list[Unit]:
+    """Every import unit of every configured source, in a fixed order."""
+    units = []
+    for source, spec in sorted(config.get("sources", {}).items()):
+        root = Path(config["raw_dir"]) / spec["path"]
+        units += _units(source, spec["format"], root)
+    return units
+
+
+def _units(source: str, fmt: str, root: Path) -> list[Unit]:
+    def unit(path: Path, inputs: list[Path]) -> Unit:
+        relative = path.relative_to(root).as_posix() if path != root else path.name
+        name = f"{source}.{relative.replace('/', '.')}"
+        return Unit(fmt, source, name, str(path), tuple(map(str, inputs)))
+
+    if fmt in ("inspect", "trial_table"):
+        suffixes = inspect_log.SUFFIXES if fmt == "inspect" else trial_table.SUFFIXES
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes)
+        return [unit(path, [path]) for path in files if path.suffix in suffixes and path.name != inspect_log.MANIFEST]
+    if fmt == "robot_jsonl":
+        batches = sorted({p.parent for p in root.glob("*/*/*") if p.suffix == ".jsonl" or p.name == "tags.json"})
+        return [unit(batch, [*robot_log.trial_logs(batch), *([batch / "tags.json"] if (batch / "tags.json").exists() else [])]) for batch in batches]
+    if fmt == "agentic_misalignment":
+        experiments = sorted(p for p in root.glob("*") if (p / "models").is_dir())
+        return [unit(experiment, agentic_misalignment.response_files(experiment)) for experiment in experiments]
+    raise ValueError(f"source {source!r}: unknown format {fmt!r} (one of {FORMATS})")
+
+
+def read_unit(unit: Unit, config: Mapping[str, Any], strict: bool = False) -> Shard:
+    """Read one unit with its format's importer."""
+    spec, factors = config["sources"][unit.source], factor_names(config)
+    reader = {
+        "inspect": inspect_log.read_inspect_log,
+        "agentic_misalignment": agentic_misalignment.read_experiment,
+        "robot_jsonl": robot_log.read_batch,
+        "trial_table": trial_table.read_trial_table,
+    }[unit.format]
+    return reader(unit.path, spec, config, factors, strict)
+
+
+def has_coding(config: Mapping[str, Any], units: list[Unit]) -> bool:
+    """Whether any present unit's source declares a detector (so agreement is written)."""
+    return any("coding" in config["sources"][unit.source] for unit in units)
