@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:
@@ -22,4 +23,8 @@ rule all:
         f"{PROCESSED}/trials.parquet",
         f"{PROCESSED}/ingest_summary.json",
         f"{PROCESSED}/rates.csv",
-        expand(f"{FIGURES}/shutdown_sabotage.{{ext}}", ext=("pdf", "png")),
+        expand(f"{FIGURES}/{{name}}.{{ext}}", name=RATE_FIGURES, ext=("pdf", "png")),
+        f"{PAPER}/numbers.tex",
+        f"{PAPER}/claims.md",
+        f"{PAPER}/analysis.html",
+        f"{PAPER}/paper.pdf",

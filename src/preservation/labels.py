@@ -6,6 +6,7 @@ a heat-map column to a table row without a legend.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,13 @@ def is_set(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
 
 
+def short_citation(row: Mapping[str, Any]) -> str:
+    """Authors and date of the citation ("Lynch et al. (June 2025)"), or the study id without one."""
+    if not isinstance(row.get("citation"), str):
+        return row["study"]
+    return re.split(r"[,;]", row["citation"])[0]
+
+
 def condition_label(row: Mapping[str, Any], factors: Sequence[str]) -> str:
     """Behaviour plus every non-default condition of a rates.csv row (peer, instruction, factors)."""
     parts = [pretty(row["behaviour"])]
@@ -29,5 +37,8 @@ def condition_label(row: Mapping[str, Any], factors: Sequence[str]) -> str:
         parts.append(f"peer: {pretty(row['peer'])}")
     if row["instructed"]:
         parts.append("instructed")
-    parts += [f"{pretty(name)}: {pretty(str(row[name]))}" for name in factors if is_set(row.get(name))]
+    for name in factors:
+        # A level the label already names ("subject: peer" of peer shutdown tampering) adds nothing.
+        if is_set(row.get(name)) and pretty(str(row[name])) not in " ".join(parts).split():
+            parts.append(f"{pretty(name)}: {pretty(str(row[name]))}")
     return ", ".join(parts)

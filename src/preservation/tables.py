@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from preservation.labels import condition_label
+from preservation.labels import condition_label, short_citation
 from preservation.numbers import Format
 
 STUDY_ORDER = ("behaviour", "study", "model")
@@ -28,7 +28,7 @@ def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> p
     rows = rates.sort_values(list(STUDY_ORDER), kind="mergesort").to_dict("records")
     return pd.DataFrame(
         {
-            "source": [row["citation"].split(",")[0] if isinstance(row["citation"], str) else row["study"] for row in rows],
+            "source": [short_citation(row) for row in rows],
             "model": [row["model"] for row in rows],
             "condition": [condition_label(row, factors) for row in rows],
             "value": [display_value(row, fmt) for row in rows],

@@ -8,7 +8,7 @@ import seaborn as sns
 
 from preservation.figures.marks import draw_estimate, evidence_handles, value_text
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
-from preservation.labels import is_set
+from preservation.labels import is_set, short_citation
 
 MARKERS = ("o", "D", "s", "^")
 
@@ -47,10 +47,10 @@ def plot_blackmail(rates: pd.DataFrame, interval: str, level: float) -> plt.Figu
     ax.set_xlabel("blackmail rate")
     study_handles = [
         plt.Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="none", markerfacecolor="white",
-                   markeredgecolor=PALETTE[i % len(PALETTE)], label=data.loc[data["study"] == s, "citation"].iloc[0].split(",")[0])
+                   markeredgecolor=PALETTE[i % len(PALETTE)], label=short_citation(data[data["study"] == s].iloc[0].to_dict()))
         for i, s in enumerate(studies)
     ]
-    ax.legend(handles=study_handles + evidence_handles(level)[1:2], frameon=False, loc="upper center",
+    ax.legend(handles=study_handles + evidence_handles(level, set(data["evidence"])), frameon=False, loc="upper center",
               bbox_to_anchor=(0.45, -0.22), ncol=1)
     sns.despine(ax=ax)
     fig.tight_layout()

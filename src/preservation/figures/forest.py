@@ -25,25 +25,27 @@ def forest_data(effects: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["behaviour", "study", "term"]).reset_index(drop=True)
 
 
+
+
 def plot_forest(effects: pd.DataFrame) -> plt.Figure:
     """Odds ratios on a log axis with their intervals; a dashed line marks no effect (OR = 1)."""
     apply_style()
     data = forest_data(effects)
-    behaviours = list(dict.fromkeys(data["behaviour"]))
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.22 * len(data) + 0.8))
+    groups = list(dict.fromkeys(zip(data["study"], data["behaviour"], strict=True)))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN * 1.6, 0.22 * len(data) + 0.9))
     for position, row in enumerate(data.to_dict("records")):
-        colour = PALETTE[behaviours.index(row["behaviour"]) % len(PALETTE)]
+        colour = PALETTE[groups.index((row["study"], row["behaviour"])) % len(PALETTE)]
         ax.errorbar(row["odds_ratio"], position,
                     xerr=[[row["odds_ratio"] - row["or_low"]], [row["or_high"] - row["odds_ratio"]]],
                     fmt="s", color=colour, markersize=3.5, elinewidth=0.8, capsize=1.5)
     ax.axvline(1, color="0.5", linestyle="--", linewidth=0.7)
     ax.set_xscale("log")
-    ax.set_yticks(range(len(data)), [f"{row.term} ({row.study})" for row in data.itertuples()])
+    ax.set_yticks(range(len(data)), data["term"])
     ax.invert_yaxis()
     ax.set_xlabel("odds ratio (log scale)")
-    handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)], label=pretty(name))
-               for i, name in enumerate(behaviours)]
-    ax.legend(handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.4, -0.25), ncol=2)
+    handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)],
+                          label=f"{study}: {pretty(behaviour)}") for i, (study, behaviour) in enumerate(groups)]
+    ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     sns.despine(ax=ax)
     fig.tight_layout()
     return fig

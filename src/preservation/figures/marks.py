@@ -50,11 +50,12 @@ def draw_estimate(
                 markerfacecolor="white", markeredgecolor=colour, markeredgewidth=EDGE_WIDTH)
 
 
-def evidence_handles(level: float, colour: str = "0.3") -> list[Line2D]:
-    """Legend entries explaining the three kinds of evidence (`level`: the interval's coverage)."""
-    return [
-        Line2D([], [], marker="o", color=colour, markersize=MARKER_SIZE, label=f"k/n with {level:.0%} interval"),
-        Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor=colour,
-               markeredgewidth=EDGE_WIDTH, markersize=MARKER_SIZE, label="rate only (n not stated)"),
-        Line2D([], [], linestyle="none", marker="$“”$", color=colour, markersize=MARKER_SIZE, label="reported in words"),
-    ]
+def evidence_handles(level: float, evidence: set[str], colour: str = "0.3") -> list[Line2D]:
+    """Legend entries for the kinds of evidence a figure shows (`level`: the intervals' coverage)."""
+    handles = {
+        "counts": Line2D([], [], marker="o", color=colour, markersize=MARKER_SIZE, label=f"k/n with {level:.0%} interval"),
+        "rate_only": Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor=colour,
+                            markeredgewidth=EDGE_WIDTH, markersize=MARKER_SIZE, label="rate only (n not stated)"),
+        "verbal": Line2D([], [], linestyle="none", label="“words”: reported only in words"),
+    }
+    return [handle for kind, handle in handles.items() if kind in evidence]

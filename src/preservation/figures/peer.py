@@ -48,7 +48,7 @@ def plot_peer_preservation(rates: pd.DataFrame, peer_levels: Sequence[str], inte
     axes[0].set_ylabel("behaviour rate")
     handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)], label=name)
                for i, name in enumerate(series)]
-    fig.legend(handles=handles + evidence_handles(level), frameon=False, loc="lower center", ncol=3,
+    fig.legend(handles=handles + evidence_handles(level, set(data["evidence"])), frameon=False, loc="lower center", ncol=3,
                bbox_to_anchor=(0.5, -0.02))
     sns.despine(fig=fig)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
