@@ -32,7 +32,7 @@ def plot_forest(effects: pd.DataFrame) -> plt.Figure:
     apply_style()
     data = forest_data(effects)
     groups = list(dict.fromkeys(zip(data["study"], data["behaviour"], strict=True)))
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN * 1.6, 0.22 * len(data) + 0.9))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.22 * len(data) + 0.5 + 0.15 * len(groups)), layout="constrained")
     for position, row in enumerate(data.to_dict("records")):
         colour = PALETTE[groups.index((row["study"], row["behaviour"])) % len(PALETTE)]
         ax.errorbar(row["odds_ratio"], position,
@@ -45,7 +45,6 @@ def plot_forest(effects: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("odds ratio (log scale)")
     handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)],
                           label=f"{study}: {pretty(behaviour)}") for i, (study, behaviour) in enumerate(groups)]
-    ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.legend(handles=handles, frameon=False, loc="outside lower center")
     sns.despine(ax=ax)
-    fig.tight_layout()
     return fig
