@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from preservation.aggregate import read_rates
 from preservation.notebook import strip_volatile
-from preservation.numbers import Format, macro_name, row_stem, tex_escape
+from preservation.numbers import Format, fixed_effect_numbers, macro_name, row_stem, tex_escape
 
 FORMAT = Format(percent_decimals=1, ratio_decimals=2, p_floor=0.001)
 
@@ -74,3 +75,12 @@ def test_strip_volatile_removes_timestamps_and_random_ids() -> None:
     notebook.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00"}
     stripped = strip_volatile(notebook)
     assert "papermill" not in stripped.metadata and stripped.cells[0].metadata == {} and stripped.cells[0].id == "cell-0"
+
+
+def test_fixed_effect_numbers_follow_the_statistics_contract() -> None:
+    effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "instructed[T.True]",
+                             "estimate": -3.9, "se": 0.4, "odds_ratio": 0.02, "or_low": 0.009, "or_high": 0.044, "p": 1e-8}])
+    numbers = fixed_effect_numbers(effects, FORMAT)
+    stem = "PalisadeShutdownSabotageInstructedTTrueModel"
+    assert {name: n.text for name, n in numbers.items()} == {
+        f"{stem}OR": "0.02", f"{stem}ORLow": "0.01", f"{stem}ORHigh": "0.04", f"{stem}P": "< 0.001"}

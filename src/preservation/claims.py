@@ -22,6 +22,10 @@ from preservation.compare import compare_counts
 from preservation.labels import is_set
 
 
+Claim = Mapping[str, Any]
+VerbalLevels = Mapping[str, Sequence[float]]
+
+
 class ClaimError(ValueError):
     """A claim that cannot be evaluated as written (no or several matching rows, missing data)."""
 
@@ -39,7 +43,7 @@ class ClaimResult:
     message: str = ""
 
 
-def load_claims(path: str | Path, schema_path: str | Path) -> list[dict[str, Any]]:
+def load_claims(path: str | Path, schema_path: str | Path) -> list[Claim]:
     """Claims from YAML, validated against the claims schema (ids must be unique)."""
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     jsonschema.validate(document, yaml.safe_load(Path(schema_path).read_text(encoding="utf-8")))
@@ -80,17 +84,22 @@ def describe(row: Mapping[str, Any]) -> str:
     return f"{row['model']}, {row['behaviour']}: {value}; source {row['sources'] if is_set(row.get('sources')) else row['study']}"
 
 
-def rate_band(row: Mapping[str, Any], verbal_levels: Mapping[str, Sequence[float]]) -> tuple[float, float]:
+def rate_band(row: Mapping[str, Any], verbal_levels: VerbalLevels) -> tuple[float, float]:
     """The range a cell's value is known to lie in: its rate, or the band of its verbal level."""
     if is_set(row.get("rate")):
         return float(row["rate"]), float(row["rate"])
-    if row["verbal"] not in verbal_levels:
-        raise ClaimError(f"verbal level “{row['verbal']}” has no band in config claims: verbal_levels")
-    low, high = verbal_levels[row["verbal"]]
+    return verbal_band(row["verbal"], verbal_levels)
+
+
+def verbal_band(words: str, verbal_levels: VerbalLevels) -> tuple[float, float]:
+    """The rate band config gives a verbal level ("rarely" -> [0, 0.1])."""
+    if words not in verbal_levels:
+        raise ClaimError(f"verbal level “{words}” has no band in config claims: verbal_levels")
+    low, high = verbal_levels[words]
     return float(low), float(high)
 
 
-def evaluate_claim(claim: Mapping[str, Any], rates: pd.DataFrame, verbal_levels: Mapping[str, Sequence[float]], level: float) -> ClaimResult:
+def evaluate_claim(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
     """Evaluate one claim; evaluation errors become failed results carrying the reason."""
     try:
         return _EVALUATORS[claim["kind"]](claim, rates, verbal_levels, level)
@@ -98,7 +107,7 @@ def evaluate_claim(claim: Mapping[str, Any], rates: pd.DataFrame, verbal_levels:
         return ClaimResult(claim["id"], claim["text"], False, _expected_text(claim), "—", message=str(error))
 
 
-def _expected_text(claim: Mapping[str, Any]) -> str:
+def _expected_text(claim: Claim) -> str:
     expected = claim.get("expected", {})
     if claim["kind"] == "counts":
         return f"{expected['k']}/{expected['n']} ± {claim['tolerance']:g}"
@@ -110,7 +119,7 @@ def _expected_text(claim: Mapping[str, Any]) -> str:
     return f"a {claim['direction']} than b" + (f", p < {significance['alpha']:g}" if significance else "")
 
 
-def _counts(claim, rates, verbal_levels, level) -> ClaimResult:
+def _counts(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
     row = select_row(rates, claim["select"])
     if row["evidence"] != "counts":
         raise ClaimError(f"claim expects k/n but the matched row is {row['evidence']}")
@@ -122,7 +131,7 @@ def _counts(claim, rates, verbal_levels, level) -> ClaimResult:
     return ClaimResult(claim["id"], claim["text"], passed, _expected_text(claim), f"{k}/{n}", [describe(row)], message)
 
 
-def _rate(claim, rates, verbal_levels, level) -> ClaimResult:
+def _rate(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
     row = select_row(rates, claim["select"])
     if not is_set(row.get("rate")):
         raise ClaimError(f"claim expects a rate but the matched row is {row['evidence']} with no rate")
@@ -132,12 +141,10 @@ def _rate(claim, rates, verbal_levels, level) -> ClaimResult:
     return ClaimResult(claim["id"], claim["text"], passed, _expected_text(claim), f"{row['rate']:g}", [describe(row)], message)
 
 
-def _verbal(claim, rates, verbal_levels, level) -> ClaimResult:
+def _verbal(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
     row = select_row(rates, claim["select"])
     words = claim["expected"]["verbal"]
-    if words not in verbal_levels:
-        raise ClaimError(f"verbal level “{words}” has no band in config claims: verbal_levels")
-    low, high = verbal_levels[words]
+    low, high = verbal_band(words, verbal_levels)
     problems = []
     if not is_set(row.get("verbal")) or row["verbal"] != words:
         problems.append(f"row reports “{row.get('verbal')}”, not “{words}”")
@@ -147,7 +154,7 @@ def _verbal(claim, rates, verbal_levels, level) -> ClaimResult:
     return ClaimResult(claim["id"], claim["text"], not problems, _expected_text(claim), recomputed, [describe(row)], "; ".join(problems))
 
 
-def _comparison(claim, rates, verbal_levels, level) -> ClaimResult:
+def _comparison(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
     a, b = select_row(rates, claim["a"]), select_row(rates, claim["b"])
     (a_low, a_high), (b_low, b_high) = rate_band(a, verbal_levels), rate_band(b, verbal_levels)
     holds = a_low > b_high if claim["direction"] == "higher" else a_high < b_low
@@ -173,7 +180,7 @@ def _band_text(low: float, high: float) -> str:
 _EVALUATORS = {"counts": _counts, "rate": _rate, "verbal": _verbal, "comparison": _comparison}
 
 
-def evaluate_claims(claims: Sequence[Mapping[str, Any]], rates: pd.DataFrame, verbal_levels: Mapping[str, Sequence[float]], level: float) -> list[ClaimResult]:
+def evaluate_claims(claims: Sequence[Claim], rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> list[ClaimResult]:
     """Evaluate every claim, in file order."""
     return [evaluate_claim(claim, rates, verbal_levels, level) for claim in claims]
 

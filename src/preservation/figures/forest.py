@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from preservation.figures.marks import colour_handles
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
 from preservation.labels import pretty
 
@@ -43,8 +44,7 @@ def plot_forest(effects: pd.DataFrame) -> plt.Figure:
     ax.set_yticks(range(len(data)), data["term"])
     ax.invert_yaxis()
     ax.set_xlabel("odds ratio (log scale)")
-    handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)],
-                          label=f"{study}: {pretty(behaviour)}") for i, (study, behaviour) in enumerate(groups)]
-    fig.legend(handles=handles, frameon=False, loc="outside lower center")
+    labels = [f"{study}: {pretty(behaviour)}" for study, behaviour in groups]
+    fig.legend(handles=colour_handles(labels, PALETTE), frameon=False, loc="outside lower center")
     sns.despine(ax=ax)
     return fig

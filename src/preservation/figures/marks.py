@@ -7,7 +7,7 @@ words. One module, so no figure can draw a rate-only figure as if measured.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -59,3 +59,9 @@ def evidence_handles(level: float, evidence: set[str], colour: str = "0.3") -> l
         "verbal": Line2D([], [], linestyle="none", label="“words”: reported only in words"),
     }
     return [handle for kind, handle in handles.items() if kind in evidence]
+
+
+def colour_handles(labels: Sequence[str], palette: Sequence[str]) -> list[Line2D]:
+    """Legend entries for series told apart by colour only, in the palette's order."""
+    return [Line2D([], [], marker="s", linestyle="none", color=palette[i % len(palette)], label=label)
+            for i, label in enumerate(labels)]

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from preservation.figures.marks import draw_estimate, evidence_handles, value_text
+from preservation.figures.marks import colour_handles, draw_estimate, evidence_handles, value_text
 from preservation.figures.style import DOUBLE_WIDTH_IN, PALETTE, apply_style
 from preservation.labels import is_set, pretty
 
@@ -46,9 +46,7 @@ def plot_peer_preservation(rates: pd.DataFrame, peer_levels: Sequence[str], inte
         ax.set_xlabel("peer condition")
     axes[0].set_ylim(-0.03, 1.08)
     axes[0].set_ylabel("behaviour rate")
-    handles = [plt.Line2D([], [], marker="s", linestyle="none", color=PALETTE[i % len(PALETTE)], label=name)
-               for i, name in enumerate(series)]
-    fig.legend(handles=handles + evidence_handles(level, set(data["evidence"])), frameon=False, loc="lower center", ncol=3,
+    fig.legend(handles=colour_handles(series, PALETTE) + evidence_handles(level, set(data["evidence"])), frameon=False, loc="lower center", ncol=3,
                bbox_to_anchor=(0.5, -0.02))
     sns.despine(fig=fig)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
