@@ -33,4 +33,5 @@ lint: venv
 	$(BIN)/snakemake --lint
 
 clean:
-	rm -rf data/processed/* figures/* .snakemake
+	rm -rf data/processed/* figures/* .snakemake logs report.html paper/*.pdf paper/*.html \
+		paper/numbers.tex paper/numbers.json paper/claims.md paper/tables paper/*.executed.ipynb

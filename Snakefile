@@ -17,6 +17,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:
@@ -24,7 +25,6 @@ rule all:
         f"{PROCESSED}/trials.parquet",
         f"{PROCESSED}/ingest_summary.json",
         f"{PROCESSED}/rates.csv",
-        expand(f"{FIGURES}/shutdown_sabotage.{{ext}}", ext=("pdf", "png")),
         expand(
             f"{PROCESSED}/models/{{table}}.csv",
             table=("fixed_effects", "random_effects", "fits", "gee", "contrasts", "engine_agreement"),
@@ -32,3 +32,8 @@ rule all:
         expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
         # Only when a present source declares a detector: label/coder agreement.
         [f"{PROCESSED}/coding_agreement.csv"] if has_coding(config, list(IMPORT_UNITS.values())) else [],
+        expand(f"{FIGURES}/{{name}}.{{ext}}", name=RATE_FIGURES, ext=("pdf", "png")),
+        f"{PAPER}/numbers.tex",
+        f"{PAPER}/claims.md",
+        f"{PAPER}/analysis.html",
+        f"{PAPER}/paper.pdf",

@@ -16,6 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
+FIGURE_NAMES = ("shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap")
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def trial_log_schema() -> Path:
 
 def copy_workflow(target: Path, raw: bool = True) -> Path:
     """Copy the workflow (and, if asked, the shipped raw data) into a scratch directory."""
-    target.mkdir(parents=True)
+    target.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = REPO / part
         if source.is_dir():
@@ -47,7 +48,7 @@ def copy_workflow(target: Path, raw: bool = True) -> Path:
 def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the Snakemake CLI in workdir, returning its output for assertions."""
     result = subprocess.run(
-        [SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, check=False
+        [SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, check=False, timeout=900
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -113,3 +114,21 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     place_raw(workdir, SOURCE_FIXTURES)
     run_snakemake(workdir, "--quiet", "all")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def run_clean() -> Callable[[Path], Path]:
+    """Copy the project into a directory and run the whole pipeline there; fail with its log."""
+
+    def run(workdir: Path) -> Path:
+        copy_workflow(workdir)
+        run_snakemake(workdir)
+        return workdir
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, run_clean: Callable[[Path], Path]) -> Path:
+    """One complete clean run on the shipped data, shared by the tests that only read outputs."""
+    return run_clean(tmp_path_factory.mktemp("built"))

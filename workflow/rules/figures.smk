@@ -5,19 +5,74 @@ rule figure_shutdown_sabotage:
     input:
         rates=f"{PROCESSED}/rates.csv",
     output:
-        pdf=report(
-            f"{FIGURES}/shutdown_sabotage.pdf",
-            caption="../report/shutdown_sabotage.rst",
-            category="Figures",
-        ),
-        png=report(
-            f"{FIGURES}/shutdown_sabotage.png",
-            caption="../report/shutdown_sabotage.rst",
-            category="Figures",
-        ),
+        **figure_outputs("shutdown_sabotage"),
+    params:
+        interval=config["paper"]["interval"],
     log:
         "logs/figures/shutdown_sabotage.log",
     conda:
         "../../environment.yml"
     script:
         "../scripts/figure_shutdown_sabotage.py"
+
+
+rule figure_blackmail:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+    output:
+        **figure_outputs("blackmail"),
+    params:
+        interval=config["paper"]["interval"],
+        level=config["ci_level"],
+    log:
+        "logs/figures/blackmail.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figure_blackmail.py"
+
+
+rule figure_peer_preservation:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+    output:
+        **figure_outputs("peer_preservation"),
+    params:
+        peer_levels=config["peer_levels"],
+        interval=config["paper"]["interval"],
+        level=config["ci_level"],
+    log:
+        "logs/figures/peer_preservation.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figure_peer_preservation.py"
+
+
+rule figure_rate_heatmap:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+    output:
+        **figure_outputs("rate_heatmap"),
+    params:
+        factors=config["aggregate_by"],
+    log:
+        "logs/figures/rate_heatmap.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figure_rate_heatmap.py"
+
+
+# Not in rule `all` yet: fixed_effects.csv comes from the statistics branch.
+rule figure_forest:
+    input:
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+    output:
+        **figure_outputs("forest"),
+    log:
+        "logs/figures/forest.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figure_forest.py"

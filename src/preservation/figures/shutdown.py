@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
 
@@ -43,5 +44,6 @@ def plot_shutdown_sabotage(rates: pd.DataFrame, interval: str = "jeffreys") -> p
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("shutdown sabotage rate")
     ax.legend(frameon=False, loc="upper right")
+    sns.despine(ax=ax)
     fig.tight_layout()
     return fig

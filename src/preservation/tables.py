@@ -1,0 +1,54 @@
+"""Tables the paper typesets (CSV of display strings, read by the manuscript as they are)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from preservation.labels import condition_label, short_citation
+from preservation.numbers import Format
+
+STUDY_ORDER = ("behaviour", "study", "model")
+
+
+def display_value(row: dict[str, Any], fmt: Format) -> str:
+    """k/n (rate) for counts, the rate flagged as rate-only, or the words of a verbal figure."""
+    if row["evidence"] == "counts":
+        return f"{int(row['k'])}/{int(row['n'])} ({fmt.percent(row['rate'])})"
+    if row["evidence"] == "verbal":
+        return f"“{row['verbal']}” (words only)"
+    qualifier = f"{row['qualifier']} " if isinstance(row.get("qualifier"), str) else ""
+    return f"{qualifier}{fmt.percent(row['rate'])} (rate only)"
+
+
+def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> pd.DataFrame:
+    """One line per rates.csv row: source, model, condition and value as the paper prints them."""
+    rows = rates.sort_values(list(STUDY_ORDER), kind="mergesort").to_dict("records")
+    return pd.DataFrame(
+        {
+            "source": [short_citation(row) for row in rows],
+            "model": [row["model"] for row in rows],
+            "condition": [condition_label(row, factors) for row in rows],
+            "value": [display_value(row, fmt) for row in rows],
+        }
+    )
+
+
+def effects_table(effects: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+    """Instruction effect per model: k/n without and with the instruction, odds ratio [interval], p."""
+    return pd.DataFrame(
+        {
+            "model": effects["model"],
+            "not instructed": effects["k_not"].astype(str) + "/" + effects["n_not"].astype(str),
+            "instructed": effects["k_told"].astype(str) + "/" + effects["n_told"].astype(str),
+            "odds ratio": [f"{fmt.ratio(e.odds_ratio)} [{fmt.ratio(e.or_low)}, {fmt.ratio(e.or_high)}]" for e in effects.itertuples()],
+            "p": effects["p"].map(fmt.p),
+        }
+    )
+
+
+def write_table(table: pd.DataFrame, path: str) -> None:
+    """CSV with fixed line endings, so equal tables give equal bytes."""
+    table.to_csv(path, index=False, lineterminator="\n")

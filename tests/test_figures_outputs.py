@@ -1,0 +1,71 @@
+"""Every figure is produced as PDF and PNG, and rate-only/verbal figures are never drawn with an interval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FIGURE_NAMES
+
+from preservation.figures.forest import FIXED_EFFECT_COLUMNS, plot_forest
+from preservation.figures.heatmap import heatmap_data
+from preservation.figures.marks import draw_estimate
+from preservation.figures.style import save_figure
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+@pytest.mark.parametrize("ext", ["pdf", "png"])
+def test_figure_files_exist_and_are_non_empty(built: Path, name: str, ext: str) -> None:
+    path = built / "figures" / f"{name}.{ext}"
+    assert path.stat().st_size > 1000
+    assert path.read_bytes()[:4] == (b"%PDF" if ext == "pdf" else b"\x89PNG")
+
+
+def _row(evidence: str, **values: object) -> dict[str, object]:
+    return {"evidence": evidence, "k": pd.NA, "n": pd.NA, "rate": np.nan, "verbal": np.nan, "qualifier": np.nan,
+            "jeffreys_low": np.nan, "jeffreys_high": np.nan, **values}
+
+
+@pytest.mark.parametrize(
+    ("row", "whiskers", "texts"),
+    [
+        (_row("counts", k=7, n=100, rate=0.07, jeffreys_low=0.03, jeffreys_high=0.13), 1, 0),
+        (_row("rate_only", rate=0.84), 0, 0),
+        (_row("verbal", verbal="rarely"), 0, 1),
+    ],
+)
+def test_only_counted_cells_get_an_interval(row: dict[str, object], whiskers: int, texts: int) -> None:
+    fig, ax = plt.subplots()
+    draw_estimate(ax, 0, row, "black", "jeffreys")
+    assert len(ax.collections) == whiskers  # errorbar draws its whisker as a LineCollection
+    assert len(ax.texts) == texts
+    plt.close(fig)
+
+
+def test_forest_plot_on_a_small_fixed_effects_table(tmp_path: Path) -> None:
+    estimate = np.array([-1.0, -3.9, 0.8])
+    se = np.array([0.2, 0.4, 0.3])
+    effects = pd.DataFrame({
+        "study": ["palisade_2025"] * 3, "behaviour": ["shutdown_sabotage"] * 3,
+        "term": ["(Intercept)", "instructed[T.True]", "model[T.o3]"], "estimate": estimate, "se": se,
+        "odds_ratio": np.exp(estimate), "or_low": np.exp(estimate - 2 * se), "or_high": np.exp(estimate + 2 * se),
+        "p": [0.01, 1e-6, 0.008],
+    })
+    fig = plot_forest(effects)
+    assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["instructed[T.True]", "model[T.o3]"]
+    save_figure(fig, tmp_path / "forest.pdf", tmp_path / "forest.png")
+    assert (tmp_path / "forest.pdf").stat().st_size > 1000 and (tmp_path / "forest.png").stat().st_size > 1000
+
+
+def test_forest_plot_names_missing_columns() -> None:
+    with pytest.raises(ValueError, match="or_high"):
+        plot_forest(pd.DataFrame(columns=[c for c in FIXED_EFFECT_COLUMNS if c != "or_high"]))
+
+
+def test_heatmap_refuses_two_values_in_one_cell() -> None:
+    row = {"study": "s", "behaviour": "blackmail", "model": "m", "peer": "none", "instructed": False}
+    with pytest.raises(ValueError, match="several rows"):
+        heatmap_data(pd.DataFrame([row, row]), [])

@@ -1,0 +1,112 @@
+# The paper: numbers, tables and checked claims from rates.csv; the executed
+# analysis notebook as HTML appendix; the typst manuscript compiled to PDF.
+
+
+rule paper_numbers:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+    output:
+        tex=f"{PAPER}/numbers.tex",
+        json=f"{PAPER}/numbers.json",
+    params:
+        by=config["aggregate_by"],
+        level=config["ci_level"],
+        interval=config["paper"]["interval"],
+    log:
+        "logs/paper/numbers.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/paper_numbers.py"
+
+
+rule paper_tables:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+    output:
+        results=f"{PAPER}/tables/results.csv",
+        effects=f"{PAPER}/tables/instruction_effects.csv",
+    params:
+        by=config["aggregate_by"],
+        level=config["ci_level"],
+    log:
+        "logs/paper/tables.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/paper_tables.py"
+
+
+rule claims:
+    input:
+        rates=f"{PROCESSED}/rates.csv",
+        claims=f"{PAPER}/claims.yaml",
+        schema=SCHEMAS / "claims.schema.yaml",
+    output:
+        report=report(f"{PAPER}/claims.md", caption="../report/claims.rst", category="Paper"),
+    params:
+        strict=config["claims"]["strict"],
+        verbal_levels=config["claims"]["verbal_levels"],
+        level=config["ci_level"],
+    log:
+        "logs/paper/claims.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/check_claims.py"
+
+
+rule analysis_notebook:
+    input:
+        notebook=f"{PAPER}/analysis.ipynb",
+        rates=f"{PROCESSED}/rates.csv",
+        claims=f"{PAPER}/claims.md",
+        figures=expand(f"{FIGURES}/{{name}}.png", name=RATE_FIGURES),
+    output:
+        executed=f"{PAPER}/analysis.executed.ipynb",
+    params:
+        parameters=lambda wildcards, input: {
+            "rates_path": input.rates,
+            "claims_path": input.claims,
+            "figure_paths": list(input.figures),
+            "by": config["aggregate_by"],
+            "level": config["ci_level"],
+            "interval": config["paper"]["interval"],
+        },
+    log:
+        "logs/paper/notebook.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/run_notebook.py"
+
+
+rule analysis_html:
+    input:
+        executed=f"{PAPER}/analysis.executed.ipynb",
+    output:
+        html=report(f"{PAPER}/analysis.html", caption="../report/analysis.rst", category="Paper"),
+    log:
+        "logs/paper/appendix.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/notebook_html.py"
+
+
+rule paper_pdf:
+    input:
+        source=f"{PAPER}/paper.typ",
+        numbers=f"{PAPER}/numbers.json",
+        tables=rules.paper_tables.output,
+        figures=expand(f"{FIGURES}/{{name}}.pdf", name=RATE_FIGURES),
+    output:
+        pdf=report(f"{PAPER}/paper.pdf", caption="../report/paper.rst", category="Paper"),
+    params:
+        date=config["paper"]["date"],
+    log:
+        "logs/paper/paper.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/compile_paper.py"

@@ -1,0 +1,18 @@
+"""Snakemake adapter: paper/claims.yaml + rates.csv -> paper/claims.md; fails the job on a failed claim when strict."""
+
+from pathlib import Path
+
+from preservation.aggregate import read_rates
+from preservation.claims import claims_markdown, evaluate_claims, load_claims
+from preservation.runlog import job_logger
+
+logger = job_logger("claims", snakemake.log)
+claims = load_claims(snakemake.input.claims, snakemake.input.schema)
+results = evaluate_claims(claims, read_rates(snakemake.input.rates), snakemake.params.verbal_levels, snakemake.params.level)
+Path(snakemake.output.report).write_text(claims_markdown(results), encoding="utf-8")
+failed = [result for result in results if not result.passed]
+for result in failed:
+    logger.warning("claim %s FAILED: %s", result.id, result.message)
+logger.info("%d of %d claims pass", len(results) - len(failed), len(results))
+if failed and snakemake.params.strict:
+    raise SystemExit(f"{len(failed)} claim(s) failed (claims: strict is true): " + "; ".join(f"{r.id}: {r.message}" for r in failed))

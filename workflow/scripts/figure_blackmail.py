@@ -1,0 +1,11 @@
+"""Snakemake adapter: rates.csv -> blackmail-by-model figure (PDF + PNG)."""
+
+from preservation.aggregate import read_rates
+from preservation.figures.blackmail import plot_blackmail
+from preservation.figures.style import save_figure
+from preservation.runlog import job_logger
+
+logger = job_logger("figure", snakemake.log)
+fig = plot_blackmail(read_rates(snakemake.input.rates), snakemake.params.interval, snakemake.params.level)
+save_figure(fig, snakemake.output.pdf, snakemake.output.png)
+logger.info("wrote %s and %s", snakemake.output.pdf, snakemake.output.png)
