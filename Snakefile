@@ -32,7 +32,7 @@ rule all:
         expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
         # Only when a present source declares a detector: label/coder agreement.
         [f"{PROCESSED}/coding_agreement.csv"] if has_coding(config, list(IMPORT_UNITS.values())) else [],
-        expand(f"{FIGURES}/{{name}}.{{ext}}", name=RATE_FIGURES, ext=("pdf", "png")),
+        expand(f"{FIGURES}/{{name}}.{{ext}}", name=(*RATE_FIGURES, "forest"), ext=("pdf", "png")),
         f"{PAPER}/numbers.tex",
         f"{PAPER}/claims.md",
         f"{PAPER}/analysis.html",

@@ -51,7 +51,7 @@ def test_forest_plot_on_a_small_fixed_effects_table(tmp_path: Path) -> None:
     effects = pd.DataFrame({
         "study": ["palisade_2025"] * 3, "behaviour": ["shutdown_sabotage"] * 3,
         "term": ["(Intercept)", "instructed[T.True]", "model[T.o3]"], "estimate": estimate, "se": se,
-        "odds_ratio": np.exp(estimate), "or_low": np.exp(estimate - 2 * se), "or_high": np.exp(estimate + 2 * se),
+        "odds_ratio": np.exp(estimate), "or_ci_low": np.exp(estimate - 2 * se), "or_ci_high": np.exp(estimate + 2 * se),
         "p": [0.01, 1e-6, 0.008],
     })
     fig = plot_forest(effects)
@@ -61,8 +61,8 @@ def test_forest_plot_on_a_small_fixed_effects_table(tmp_path: Path) -> None:
 
 
 def test_forest_plot_names_missing_columns() -> None:
-    with pytest.raises(ValueError, match="or_high"):
-        plot_forest(pd.DataFrame(columns=[c for c in FIXED_EFFECT_COLUMNS if c != "or_high"]))
+    with pytest.raises(ValueError, match="or_ci_high"):
+        plot_forest(pd.DataFrame(columns=[c for c in FIXED_EFFECT_COLUMNS if c != "or_ci_high"]))
 
 
 def test_heatmap_refuses_two_values_in_one_cell() -> None:

@@ -10,11 +10,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from preservation.aggregate import read_rates
+from preservation.aggregate import cell_keys, read_rates
 from preservation.notebook import strip_volatile
-from preservation.numbers import Format, fixed_effect_numbers, macro_name, row_stem, tex_escape
+from preservation.numbers import Format, cell_stems, fixed_effect_numbers, macro_name, row_stem, tex_escape, write_numbers
 
 FORMAT = Format(percent_decimals=1, ratio_decimals=2, p_floor=0.001)
+NAMES = {"palisade_2025": "Palisade", "lynch_2025_agentic_misalignment": "Lynch"}
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +23,10 @@ def numbers(built: Path) -> dict[str, dict]:
     return json.loads((built / "paper/numbers.json").read_text())
 
 
-def test_counts_and_rates_match_rates_csv(built: Path, numbers: dict[str, dict]) -> None:
+def test_counts_and_rates_match_rates_csv(built: Path, numbers: dict[str, dict], config) -> None:
     rates = read_rates(built / "data/processed/rates.csv")
-    for row in rates.to_dict("records"):
-        stem = row_stem(row)
+    stems = cell_stems(rates, [*cell_keys(config["aggregate_by"]), "evidence"], config["paper"]["study_names"])
+    for row, stem in zip(rates.to_dict("records"), stems, strict=True):
         if row["evidence"] == "counts":
             assert (numbers[f"{stem}K"]["value"], numbers[f"{stem}N"]["value"]) == (row["k"], row["n"])
             assert numbers[f"{stem}Low"]["value"] == pytest.approx(row["jeffreys_low"])
@@ -79,8 +80,37 @@ def test_strip_volatile_removes_timestamps_and_random_ids() -> None:
 
 def test_fixed_effect_numbers_follow_the_statistics_contract() -> None:
     effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "instructed[T.True]",
-                             "estimate": -3.9, "se": 0.4, "odds_ratio": 0.02, "or_low": 0.009, "or_high": 0.044, "p": 1e-8}])
-    numbers = fixed_effect_numbers(effects, FORMAT)
+                             "estimate": -3.9, "se": 0.4, "odds_ratio": 0.02, "or_ci_low": 0.009, "or_ci_high": 0.044, "p": 1e-8}])
+    numbers = fixed_effect_numbers(effects, FORMAT, NAMES)
     stem = "PalisadeShutdownSabotageInstructedTTrueModel"
     assert {name: n.text for name, n in numbers.items()} == {
         f"{stem}OR": "0.02", f"{stem}ORLow": "0.01", f"{stem}ORHigh": "0.04", f"{stem}P": "< 0.001"}
+
+
+def test_undeclared_studies_are_named_by_their_whole_id() -> None:
+    row = {"study": "lynch_2025", "model": "o3", "behaviour": "blackmail", "peer": "none", "instructed": False}
+    assert row_stem(row, NAMES) == "LynchTwoZeroTwoFiveOThreeBlackmail"
+    assert row_stem({**row, "study": "lynch_2025_agentic_misalignment"}, NAMES) == "LynchOThreeBlackmail"
+
+
+def test_cells_sharing_a_short_name_are_told_apart_by_their_keys() -> None:
+    cells = pd.DataFrame([
+        {"study": "lynch_2025", "model": "o3", "behaviour": "blackmail", "peer": "none", "instructed": False, "scenario": "blackmail", "urgency": "none"},
+        {"study": "lynch_2025", "model": "o3", "behaviour": "blackmail", "peer": "none", "instructed": False, "scenario": "blackmail", "urgency": "replacement"},
+        {"study": "palisade_2025", "model": "o3", "behaviour": "blackmail", "peer": "none", "instructed": False, "scenario": "x", "urgency": None},
+    ])
+    keys = ["study", "behaviour", "model", "scenario", "peer", "instructed", "urgency"]
+    assert cell_stems(cells, keys, NAMES) == [
+        "LynchTwoZeroTwoFiveOThreeBlackmailUrgencyNone", "LynchTwoZeroTwoFiveOThreeBlackmailUrgencyReplacement", "PalisadeOThreeBlackmail"]
+    with pytest.raises(ValueError, match="share the number name"):
+        cell_stems(pd.concat([cells, cells.iloc[[2]]]), keys, NAMES)
+
+
+def test_values_a_fit_could_not_estimate_are_null_in_json(tmp_path) -> None:
+    effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "(Intercept)",
+                             "odds_ratio": 1e-12, "or_ci_low": float("nan"), "or_ci_high": float("inf"), "p": float("nan")}])
+    numbers = fixed_effect_numbers(effects, FORMAT, NAMES)
+    write_numbers(numbers, tmp_path / "n.tex", tmp_path / "n.json")
+    written = json.loads((tmp_path / "n.json").read_text())
+    assert written["PalisadeShutdownSabotageInterceptModelORLow"] == {"value": None, "text": "n/a"}
+    assert written["PalisadeShutdownSabotageInterceptModelORHigh"] == {"value": None, "text": "∞"}

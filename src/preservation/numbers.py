@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from preservation.labels import is_set
 
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 EFFECT_COUNTS = ("k_not", "n_not", "k_told", "n_told")
+# Printed for a quantity a degenerate fit could not estimate (stored as null).
+NOT_ESTIMABLE = "n/a"
 TEX_ESCAPES = {"%": r"\%", "<": r"\textless{}", "∞": r"$\infty$", "&": r"\&", "_": r"\_", "#": r"\#"}
 
 
@@ -52,9 +55,13 @@ class Format:
         return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
     def ratio(self, value: float) -> str:
+        if math.isnan(value):
+            return NOT_ESTIMABLE
         return "∞" if math.isinf(value) else f"{value:.{self.ratio_decimals}f}"
 
     def p(self, value: float) -> str:
+        if math.isnan(value):
+            return NOT_ESTIMABLE
         return f"< {self.p_floor:g}" if value < self.p_floor else f"{value:.{self.ratio_decimals + 1}f}"
 
 
@@ -64,9 +71,18 @@ def macro_name(*parts: str) -> str:
     return "".join(DIGITS[int(word)] if word.isdigit() else word[0].upper() + word[1:] for word in words)
 
 
-def row_stem(row: Mapping[str, Any]) -> str:
-    """Name stem of a rates.csv cell: study author, model, behaviour, and its non-default conditions."""
-    parts = [row["study"].split("_")[0], row["model"], row["behaviour"].replace("_", " ")]
+def study_prefix(study: str, study_names: Mapping[str, str]) -> str:
+    """The study's short name declared in config `paper: study_names`, else its whole id.
+
+    Whole ids keep names unique when new studies arrive; only the studies the
+    paper talks about need a short name.
+    """
+    return macro_name(study_names.get(study, study.replace("_", " ")))
+
+
+def row_stem(row: Mapping[str, Any], study_names: Mapping[str, str]) -> str:
+    """Name stem of a rates.csv cell: study, model, behaviour, and its non-default conditions."""
+    parts = [study_prefix(row["study"], study_names), row["model"], row["behaviour"].replace("_", " ")]
     if row["peer"] != "none":
         parts.append(f"peer {row['peer'].replace('_', ' ')}")
     if row["instructed"]:
@@ -74,15 +90,36 @@ def row_stem(row: Mapping[str, Any]) -> str:
     return macro_name(*parts)
 
 
-def rate_numbers(rates: pd.DataFrame, interval: str, fmt: Format) -> dict[str, Number]:
+def cell_stems(cells: pd.DataFrame, keys: Sequence[str], study_names: Mapping[str, str]) -> list[str]:
+    """row_stem per cell, extended by the key columns that tell apart cells sharing one.
+
+    Cells with a unique short stem keep it, so the names the manuscript uses do
+    not change when unrelated data arrive; a collision that the keys cannot
+    resolve fails loudly.
+    """
+    rows = cells.to_dict("records")
+    base = [row_stem(row, study_names) for row in rows]
+    shared = Counter(base)
+    stems = []
+    for row, stem in zip(rows, base, strict=True):
+        if shared[stem] > 1:
+            group = [other for other, other_stem in zip(rows, base, strict=True) if other_stem == stem]
+            varying = [key for key in keys if len({str(other.get(key)) for other in group}) > 1]
+            stem += macro_name(*(f"{key} {row[key]}" for key in varying if is_set(row.get(key))))
+        stems.append(stem)
+    duplicated = sorted(stem for stem, count in Counter(stems).items() if count > 1)
+    if duplicated:
+        raise ValueError(f"rates.csv rows share the number name(s) {duplicated}; the paper could not tell them apart")
+    return stems
+
+
+def rate_numbers(
+    rates: pd.DataFrame, by: Sequence[str], interval: str, fmt: Format, study_names: Mapping[str, str]
+) -> dict[str, Number]:
     """K, N, Rate, Low, High per counted cell; Rate and/or Verbal per reported-only figure."""
     numbers: dict[str, Number] = {}
-    seen: set[str] = set()
-    for row in rates.to_dict("records"):
-        stem = row_stem(row)
-        if stem in seen:
-            raise ValueError(f"two rates.csv rows share the number name {stem!r}; the paper could not tell them apart")
-        seen.add(stem)
+    stems = cell_stems(rates, [*cell_keys(by), "evidence"], study_names)
+    for row, stem in zip(rates.to_dict("records"), stems, strict=True):
         if row["evidence"] == "counts":
             numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])))
             numbers[f"{stem}N"] = Number(int(row["n"]), str(int(row["n"])))
@@ -105,10 +142,18 @@ def instruction_effects(rates: pd.DataFrame, by: Sequence[str], level: float) ->
             continue
         told, untold = (pair[pair["instructed"] == flag].iloc[0] for flag in (True, False))
         result = compare_counts(int(told["k"]), int(told["n"]), int(untold["k"]), int(untold["n"]), level)
-        rows.append({**untold[keys].to_dict(), "stem": row_stem(untold.to_dict()),
+        rows.append({**untold[keys].to_dict(),
                      "k_not": int(untold["k"]), "n_not": int(untold["n"]), "k_told": int(told["k"]), "n_told": int(told["n"]),
-                     "odds_ratio": result.odds_ratio, "or_low": result.low, "or_high": result.high, "p": result.p})
-    return pd.DataFrame(rows, columns=[*keys, "stem", *EFFECT_COUNTS, "odds_ratio", "or_low", "or_high", "p"])
+                     "odds_ratio": result.odds_ratio, "or_ci_low": result.low, "or_ci_high": result.high, "p": result.p})
+    return pd.DataFrame(rows, columns=[*keys, *EFFECT_COUNTS, "odds_ratio", "or_ci_low", "or_ci_high", "p"])
+
+
+def instruction_effect_numbers(
+    effects: pd.DataFrame, by: Sequence[str], fmt: Format, study_names: Mapping[str, str]
+) -> dict[str, Number]:
+    """Numbers for instruction_effects(): one stem per cell pair, named as its uninstructed cell."""
+    stems = cell_stems(effects.assign(instructed=False), cell_keys(by), study_names)
+    return effect_numbers(effects.assign(stem=stems), fmt)
 
 
 def effect_numbers(effects: pd.DataFrame, fmt: Format, stem_column: str = "stem", suffix: str = "Instruction") -> dict[str, Number]:
@@ -117,15 +162,15 @@ def effect_numbers(effects: pd.DataFrame, fmt: Format, stem_column: str = "stem"
     for row in effects.to_dict("records"):
         stem = f"{row[stem_column]}{suffix}"
         numbers[f"{stem}OR"] = Number(float(row["odds_ratio"]), fmt.ratio(row["odds_ratio"]))
-        numbers[f"{stem}ORLow"] = Number(float(row["or_low"]), fmt.ratio(row["or_low"]))
-        numbers[f"{stem}ORHigh"] = Number(float(row["or_high"]), fmt.ratio(row["or_high"]))
+        numbers[f"{stem}ORLow"] = Number(float(row["or_ci_low"]), fmt.ratio(row["or_ci_low"]))
+        numbers[f"{stem}ORHigh"] = Number(float(row["or_ci_high"]), fmt.ratio(row["or_ci_high"]))
         numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(row["p"]))
     return numbers
 
 
-def fixed_effect_numbers(fixed_effects: pd.DataFrame, fmt: Format) -> dict[str, Number]:
-    """Numbers for the statistics branch's fixed_effects.csv: one stem per study x behaviour x term."""
-    stems = [macro_name(r["study"].split("_")[0], r["behaviour"].replace("_", " "), r["term"])
+def fixed_effect_numbers(fixed_effects: pd.DataFrame, fmt: Format, study_names: Mapping[str, str]) -> dict[str, Number]:
+    """Numbers for the GLMM fixed_effects.csv: one stem per study x behaviour x term."""
+    stems = [macro_name(study_prefix(r["study"], study_names), r["behaviour"].replace("_", " "), r["term"])
              for r in fixed_effects.to_dict("records")]
     return effect_numbers(fixed_effects.assign(stem=stems), fmt, suffix="Model")
 
@@ -144,8 +189,13 @@ def write_numbers(numbers: Mapping[str, Number], tex_path: str | Path, json_path
     lines = ["% Generated by preservation.numbers from data/processed/rates.csv; do not edit."]
     lines += [rf"\newcommand{{\{name}}}{{{tex_escape(numbers[name].text)}}}" for name in names]
     Path(tex_path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    payload = {name: {"value": numbers[name].value, "text": numbers[name].text} for name in names}
-    Path(json_path).write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    payload = {name: {"value": _finite_or_none(numbers[name].value), "text": numbers[name].text} for name in names}
+    Path(json_path).write_text(json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _finite_or_none(value: float | int | str) -> float | int | str | None:
+    """JSON has no NaN or infinity: a value that is not finite is written as null (its text says why)."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def tex_escape(text: str) -> str:

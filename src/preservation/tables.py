@@ -43,7 +43,7 @@ def effects_table(effects: pd.DataFrame, fmt: Format) -> pd.DataFrame:
             "model": effects["model"],
             "not instructed": effects["k_not"].astype(str) + "/" + effects["n_not"].astype(str),
             "instructed": effects["k_told"].astype(str) + "/" + effects["n_told"].astype(str),
-            "odds ratio": [f"{fmt.ratio(e.odds_ratio)} [{fmt.ratio(e.or_low)}, {fmt.ratio(e.or_high)}]" for e in effects.itertuples()],
+            "odds ratio": [f"{fmt.ratio(e.odds_ratio)} [{fmt.ratio(e.or_ci_low)}, {fmt.ratio(e.or_ci_high)}]" for e in effects.itertuples()],
             "p": effects["p"].map(fmt.p),
         }
     )

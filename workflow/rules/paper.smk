@@ -5,6 +5,7 @@
 rule paper_numbers:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
     output:
         tex=f"{PAPER}/numbers.tex",
         json=f"{PAPER}/numbers.json",
@@ -99,7 +100,7 @@ rule paper_pdf:
         source=f"{PAPER}/paper.typ",
         numbers=f"{PAPER}/numbers.json",
         tables=rules.paper_tables.output,
-        figures=expand(f"{FIGURES}/{{name}}.pdf", name=RATE_FIGURES),
+        figures=expand(f"{FIGURES}/{{name}}.pdf", name=(*RATE_FIGURES, "forest")),
     output:
         pdf=report(f"{PAPER}/paper.pdf", caption="../report/paper.rst", category="Paper"),
     params:

@@ -14,7 +14,7 @@ from preservation.figures.marks import colour_handles
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
 from preservation.labels import pretty
 
-FIXED_EFFECT_COLUMNS = ("study", "behaviour", "term", "estimate", "se", "odds_ratio", "or_low", "or_high", "p")
+FIXED_EFFECT_COLUMNS = ("study", "behaviour", "term", "estimate", "se", "odds_ratio", "or_ci_low", "or_ci_high", "p")
 
 
 def forest_data(effects: pd.DataFrame) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def plot_forest(effects: pd.DataFrame) -> plt.Figure:
     for position, row in enumerate(data.to_dict("records")):
         colour = PALETTE[groups.index((row["study"], row["behaviour"])) % len(PALETTE)]
         ax.errorbar(row["odds_ratio"], position,
-                    xerr=[[row["odds_ratio"] - row["or_low"]], [row["or_high"] - row["odds_ratio"]]],
+                    xerr=[[row["odds_ratio"] - row["or_ci_low"]], [row["or_ci_high"] - row["odds_ratio"]]],
                     fmt="s", color=colour, markersize=3.5, elinewidth=0.8, capsize=1.5)
     ax.axvline(1, color="0.5", linestyle="--", linewidth=0.7)
     ax.set_xscale("log")
