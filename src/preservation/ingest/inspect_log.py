@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from inspect_ai.log import EvalLog, EvalSample, read_eval_log
+from typing import TYPE_CHECKING, Any
 
 from preservation.coding.commands import tool_call_command
 from preservation.ingest.archive import DEFAULT_MAX_ENTRY_BYTES, ArchiveError, check_archive
@@ -31,6 +29,9 @@ from preservation.ingest.mapping import (
 from preservation.ingest.trial_log import Shard
 from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
+
+if TYPE_CHECKING:
+    from inspect_ai.log import EvalLog, EvalSample
 
 SUFFIXES = (".eval", ".json")
 # The log directory manifest inspect_ai may write beside the logs: not a log.
@@ -82,6 +83,10 @@ def read_inspect_log(
 
 
 def _read(path: str | Path, max_entry_bytes: int) -> EvalLog:
+    # Imported on use: inspect_ai takes seconds to import, and every
+    # Snakemake start discovers sources through this package.
+    from inspect_ai.log import read_eval_log
+
     if str(path).endswith(".eval"):
         check_archive(path, max_entry_bytes)
     try:
