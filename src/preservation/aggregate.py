@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from preservation.intervals import binomial_intervals
 
 KEYS: tuple[str, ...] = ("study", "behaviour", "model", "scenario", "peer", "instructed")
+BATCH_ROWS = 1 << 20
 REPORTED_COLUMNS: tuple[str, ...] = ("evidence", "k", "n", "rate", "verbal", "qualifier", "citation", "locator", "note", "sources")
 
 
@@ -23,21 +26,31 @@ def cell_keys(by: Sequence[str]) -> list[str]:
 
 
 def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
-    """k and n per cell, read column-wise from the canonical table."""
+    """k and n per cell, counted batch by batch in Arrow so memory does not grow with trials."""
     keys = cell_keys(by)
-    frame = pq.read_table(trials_path, columns=[*keys, "outcome", "source_file", "source_line"]).to_pandas()
-    if frame.empty:
+    partial = [
+        _count_batch(pa.Table.from_batches([batch]), keys)
+        for batch in pq.ParquetFile(trials_path).iter_batches(
+            batch_size=BATCH_ROWS, columns=[*keys, "outcome", "source_file", "source_line"]
+        )
+    ]
+    if not partial:
         return pd.DataFrame(columns=[*keys, "k", "n", "sources"])
-    # A reconstructed trial's source is its published figure's row, file:line.
-    recon = frame["reconstructed"].to_numpy()
-    frame["source"] = frame["source_file"]
-    frame.loc[recon, "source"] = frame.loc[recon, "source_file"] + ":" + frame.loc[recon, "source_line"].astype(str)
-    grouped = frame.groupby(keys, dropna=False, sort=True, observed=True)
-    cells = grouped.agg(k=("outcome", "sum"), n=("outcome", "size")).reset_index()
-    sources = grouped["source"].agg(lambda files: ";".join(sorted(set(files)))).reset_index(drop=True)
-    cells["sources"] = sources.to_numpy()
+    counts = pa.concat_tables(partial).to_pandas()
+    grouped = counts.groupby(keys, dropna=False, sort=True, observed=True)
+    cells = grouped.agg(k=("k", "sum"), n=("n", "sum")).reset_index()
+    cells["sources"] = grouped["source"].agg(lambda files: ";".join(sorted(set(files)))).to_numpy()
     cells[["k", "n"]] = cells[["k", "n"]].astype("int64")
     return cells
+
+
+def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
+    """k and n per cell and source in one batch. A reconstructed trial's source is
+    its published figure's row, file:line; a trial log's is its file."""
+    located = pc.binary_join_element_wise(rows["source_file"], pc.cast(rows["source_line"], pa.string()), ":")
+    rows = rows.append_column("source", pc.if_else(rows["reconstructed"], located, rows["source_file"]))
+    counted = rows.group_by([*keys, "source"], use_threads=False).aggregate([("outcome", "sum"), ("outcome", "count")])
+    return counted.rename_columns({"outcome_sum": "k", "outcome_count": "n"})
 
 
 def rates_table(cells: pd.DataFrame, figures: pd.DataFrame, by: Sequence[str], level: float = 0.95) -> pd.DataFrame:
