@@ -36,12 +36,12 @@ README = """# Synthetic benchmark data (not real trials)
 
 Written by `bench/generate.py --records {records} --files {files} --seed {seed}`.
 Every record is invented; every study id starts with `synthetic_`. Use it to
-measure the pipeline, never as evidence about any model. About {bad} lines
-per million are deliberately malformed so quarantine is exercised at scale.
+measure the pipeline, never as evidence about any model. {bad} lines per
+million are deliberately malformed (--bad-per-million), to exercise quarantine.
 """
 
 
-def generate(records: int, files: int, out: Path, seed: int = 2026, bad_per_million: int = 10) -> list[Path]:
+def generate(records: int, files: int, out: Path, seed: int = 2026, bad_per_million: int = 0) -> list[Path]:
     """Write `records` records over `files` JSONL files under out/trials; return their paths."""
     rng = np.random.default_rng(seed)
     (out / "trials").mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, help=f"default: one per {RECORDS_PER_FILE:,} records")
     parser.add_argument("--out", type=Path, help="default: bench/data/n<records>")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--bad-per-million", type=int, default=10)
+    parser.add_argument("--bad-per-million", type=int, default=0, help="malformed lines to exercise quarantine")
     args = parser.parse_args()
     files = args.files or max(1, math.ceil(args.records / RECORDS_PER_FILE))
     out = args.out or Path(__file__).parent / "data" / f"n{args.records}"

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from preservation.intervals import binomial_intervals
 
 KEYS: tuple[str, ...] = ("study", "behaviour", "model", "scenario", "peer", "instructed")
-BATCH_ROWS = 1 << 20
+BATCH_ROWS = 1 << 18
 REPORTED_COLUMNS: tuple[str, ...] = ("evidence", "k", "n", "rate", "verbal", "qualifier", "citation", "locator", "note", "sources")
 
 
@@ -26,17 +26,26 @@ def cell_keys(by: Sequence[str]) -> list[str]:
 
 
 def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
-    """k and n per cell, counted batch by batch in Arrow so memory does not grow with trials."""
+    """k and n per cell, counted batch by batch in Arrow so memory does not grow with trials.
+
+    String columns are read dictionary-encoded, so grouping hashes small integers.
+    """
     keys = cell_keys(by)
+    strings = [name for name in (*keys, "source_file") if name not in ("instructed", "reconstructed")]
+    trials = pq.ParquetFile(trials_path, read_dictionary=strings)
     partial = [
         _count_batch(pa.Table.from_batches([batch]), keys)
-        for batch in pq.ParquetFile(trials_path).iter_batches(
-            batch_size=BATCH_ROWS, columns=[*keys, "outcome", "source_file", "source_line"]
-        )
+        for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=[*keys, "outcome", "source_file", "source_line"])
     ]
     if not partial:
         return pd.DataFrame(columns=[*keys, "k", "n", "sources"])
     counts = pa.concat_tables(partial).to_pandas()
+    # A reconstructed trial's source is its published figure's row, file:line; a trial log's is its file.
+    located = counts["source_line"].notna()
+    counts["source"] = counts["source_file"].astype(str)
+    counts.loc[located, "source"] += ":" + counts.loc[located, "source_line"].astype("int64").astype(str)
+    for name in strings:
+        counts[name] = counts[name].astype(object)
     grouped = counts.groupby(keys, dropna=False, sort=True, observed=True)
     cells = grouped.agg(k=("k", "sum"), n=("n", "sum")).reset_index()
     cells["sources"] = grouped["source"].agg(lambda files: ";".join(sorted(set(files)))).to_numpy()
@@ -45,11 +54,12 @@ def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
 
 
 def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
-    """k and n per cell and source in one batch. A reconstructed trial's source is
-    its published figure's row, file:line; a trial log's is its file."""
-    located = pc.binary_join_element_wise(rows["source_file"], pc.cast(rows["source_line"], pa.string()), ":")
-    rows = rows.append_column("source", pc.if_else(rows["reconstructed"], located, rows["source_file"]))
-    counted = rows.group_by([*keys, "source"], use_threads=False).aggregate([("outcome", "sum"), ("outcome", "count")])
+    """k and n per cell and source in one batch (the line matters only for reconstructed trials)."""
+    line = pc.if_else(rows["reconstructed"], rows["source_line"], pa.scalar(None, pa.int64()))
+    rows = rows.set_column(rows.schema.get_field_index("source_line"), "source_line", line)
+    counted = rows.group_by([*keys, "source_file", "source_line"], use_threads=False).aggregate(
+        [("outcome", "sum"), ("outcome", "count")]
+    )
     return counted.rename_columns({"outcome_sum": "k", "outcome_count": "n"})
 
 

@@ -15,6 +15,8 @@ rule figure_shutdown_sabotage:
             caption="../report/shutdown_sabotage.rst",
             category="Figures",
         ),
+    benchmark:
+        "benchmarks/figures/shutdown_sabotage.tsv"
     log:
         "logs/figures/shutdown_sabotage.log",
     conda:

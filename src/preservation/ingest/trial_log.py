@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -66,8 +67,10 @@ def read_trial_log(
         judged = _judge(suspects, source, validate, factors, strict)
         fast, lines, empty = _explode(parsed.table, source, factors), len(parsed.lines.starts), parsed.empty
         fast_valid = parsed.table.num_rows
-    table = pa.concat_tables([fast, rows_to_table(judged.columns, factors)])
-    table = table.take(pc.sort_indices(table["source_line"]))
+    table = fast
+    if judged.valid:  # interleave the per-line path's rows by line number
+        table = pa.concat_tables([fast, rows_to_table(judged.columns, factors)])
+        table = table.take(pc.sort_indices(table["source_line"]))
     blank = empty + judged.blank
     summary = {
         "file": source,
@@ -127,21 +130,23 @@ def _append_rows(
 
 
 def _explode(records: pa.Table, source: str, factors: Sequence[str]) -> pa.Table:
-    """Canonical rows from parsed records: one per record and behaviour, column-wise."""
+    """Canonical rows from parsed records, one per record and behaviour, in line then
+    behaviour order, with a single `take` (np.nonzero walks the matrix row-major)."""
+    behaviours = sorted(field.name for field in records.schema.field("outcomes").type)
+    outcomes = np.column_stack(
+        [pc.fill_null(pc.struct_field(records["outcomes"], name), -1).to_numpy() for name in behaviours]
+    ).reshape(records.num_rows, len(behaviours))
+    record, behaviour = np.nonzero(outcomes >= 0)
+    rows = records.take(record)
+    n = len(record)
+    columns = {
+        **{name: rows[name] for name in TRIAL_FIELDS},
+        "source_file": pa.repeat(source, n),
+        "source_line": rows["line"],
+        "behaviour": pa.array(behaviours, pa.string()).take(behaviour),
+        "outcome": pa.array(outcomes[record, behaviour], pa.int8()),
+        "reconstructed": pa.repeat(False, n),
+        **{name: pc.struct_field(rows["factors"], name) for name in factors},
+    }
     schema = trial_schema(factors)
-    pieces = []
-    for behaviour in sorted(field.name for field in records.schema.field("outcomes").type):
-        outcome = pc.struct_field(records["outcomes"], behaviour)
-        rows = records.filter(pc.is_valid(outcome))
-        n = rows.num_rows
-        columns = {
-            **{name: rows[name] for name in TRIAL_FIELDS},
-            "source_file": pa.repeat(source, n),
-            "source_line": rows["line"],
-            "behaviour": pa.repeat(behaviour, n),
-            "outcome": pc.cast(outcome.filter(pc.is_valid(outcome)), pa.int8()),
-            "reconstructed": pa.repeat(False, n),
-            **{name: pc.struct_field(rows["factors"], name) for name in factors},
-        }
-        pieces.append(pa.table([columns[name] for name in schema.names], schema=schema))
-    return pa.concat_tables(pieces) if pieces else schema.empty_table()
+    return pa.table([columns[name] for name in schema.names], schema=schema)
