@@ -41,6 +41,22 @@ start, cpu = time.perf_counter(), time.process_time()
 rows = sum(pj.read_json(path).num_rows for path in sys.argv[1:])
 print(rows, time.perf_counter() - start, time.process_time() - cpu)
 """
+INGEST_CODE = """
+import sys, tempfile, time, yaml
+from pathlib import Path
+from preservation.ingest.trial_log import read_trial_log
+from preservation.ingest.validator import compile_validator
+from preservation.records import factor_names
+from preservation.writers import write_shard
+config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
+validate = compile_validator("workflow/schemas/trial_log.schema.json", config)
+start, cpu = time.perf_counter(), time.process_time()
+with tempfile.TemporaryDirectory() as scratch:
+    for path in sys.argv[1:]:
+        shard = read_trial_log(path, validate, factor_names(config))
+        write_shard(shard, *(f"{scratch}/shard{suffix}" for suffix in (".parquet", ".quarantine.jsonl", ".summary.json")))
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
 GLMER = """
 args <- commandArgs(trailingOnly = TRUE)
 cells <- read.csv(args[1])
@@ -122,7 +138,11 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     rows, seconds, cpu = (float(value) for value in output.split())
     read_json = {"rows": int(rows), "wall_s": round(seconds, 2), "records_per_s": round(records / seconds)}
     read_json |= {"cpu_s": round(cpu, 2), "records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
-    reference = {"read_json": read_json}
+    _, _, peak, output = measure([sys.executable, "-c", INGEST_CODE, *trial_logs], workdir)
+    seconds, cpu = (float(value) for value in output.split())
+    in_process = {"wall_s": round(seconds, 2), "records_per_s": round(records / seconds), "cpu_s": round(cpu, 2)}
+    in_process |= {"records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
+    reference = {"read_json": read_json, "ingest_code_in_process": in_process}
     glmer = fit_glmer(workdir)
     if glmer:
         reference["glmer"] = glmer
@@ -136,6 +156,8 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
         "ingest_to_aggregate_wall_s": round(total, 2),
         "ingest_vs_read_json": round(stages["ingest"]["records_per_s"] / read_json["records_per_s"], 3),
         "ingest_vs_read_json_cpu": round(stages["ingest"]["records_per_cpu_s"] / read_json["records_per_cpu_s"], 3),
+        "ingest_code_vs_read_json": round(in_process["records_per_s"] / read_json["records_per_s"], 3),
+        "ingest_code_vs_read_json_cpu": round(in_process["records_per_cpu_s"] / read_json["records_per_cpu_s"], 3),
         "peak_rss_any_process_mib": max(stage["peak_rss_mib"] for stage in stages.values()),
     }
 
@@ -174,17 +196,22 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{name:<10} {stage:<14} {row['wall_s']:>7.2f} {row['records_per_s']:>10,} {row['cpu_s']:>7.2f} "
                 f"{row['records_per_cpu_s']:>10,} {row['peak_rss_mib']:>12.1f} {row['jobs']:>4} {row['job_max_rss_mib']:>11.1f}"
             )
-        read = size["reference"]["read_json"]
-        print(
-            f"{name:<10} {'ref read_json':<14} {read['wall_s']:>7.2f} {read['records_per_s']:>10,} {read['cpu_s']:>7.2f} "
-            f"{read['records_per_cpu_s']:>10,} {read['peak_rss_mib']:>12.1f}"
-        )
+        for label, key in (("ref read_json", "read_json"), ("ingest code", "ingest_code_in_process")):
+            read = size["reference"][key]
+            print(
+                f"{name:<10} {label:<14} {read['wall_s']:>7.2f} {read['records_per_s']:>10,} {read['cpu_s']:>7.2f} "
+                f"{read['records_per_cpu_s']:>10,} {read['peak_rss_mib']:>12.1f}"
+            )
         if "glmer" in size["reference"]:
             glmer = size["reference"]["glmer"]
             print(f"{name:<10} {'ref R glmer':<14} {glmer['wall_s']:>7.2f}   fit {glmer['fit_s']} s on {glmer['cells']} cells, peak RSS {glmer['peak_rss_mib']} MiB")
         print(
             f"{name:<10} ingest..aggregate {size['ingest_to_aggregate_wall_s']} s wall; ingest at {size['ingest_vs_read_json']:.2f}x "
             f"read_json's records/s ({size['ingest_vs_read_json_cpu']:.2f}x per CPU s); peak RSS of any process {size['peak_rss_any_process_mib']} MiB"
+        )
+        print(
+            f"{name:<10} ingest code in one process (no Snakemake or interpreter start-up): {size['ingest_code_vs_read_json']:.2f}x "
+            f"read_json's records/s ({size['ingest_code_vs_read_json_cpu']:.2f}x per CPU s)"
         )
     shipped = results.get("shipped")
     if shipped:

@@ -7,6 +7,7 @@ import json
 import pyarrow as pa
 
 from conftest import trial
+from preservation.ingest import columnar
 from preservation.ingest.trial_log import _judge, read_trial_log
 from preservation.ingest.validator import compile_validator
 from preservation.records import factor_names, rows_to_table
@@ -50,3 +51,5 @@ def test_fast_path_matches_per_line_reference(tmp_path, config, trial_log_schema
     assert shard.quarantined == reference.quarantined
     assert shard.summary["valid"] == reference.valid and shard.summary["blank_lines"] == reference.blank
     assert shard.summary["lines"] == len(lines) and isinstance(shard.table, pa.Table)
+    vouched = columnar.parse(path.read_bytes(), validate.schema).table.num_rows
+    assert vouched > len(lines) // 2, "the fast path should vouch for most good lines"

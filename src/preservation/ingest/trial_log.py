@@ -137,16 +137,17 @@ def _explode(records: pa.Table, source: str, factors: Sequence[str]) -> pa.Table
         [pc.fill_null(pc.struct_field(records["outcomes"], name), -1).to_numpy() for name in behaviours]
     ).reshape(records.num_rows, len(behaviours))
     record, behaviour = np.nonzero(outcomes >= 0)
-    rows = records.take(record)
+    flat = {name: records[name] for name in (*TRIAL_FIELDS, "line")}
+    flat |= {name: pc.struct_field(records["factors"], name) for name in factors}
+    rows = pa.table(flat).take(record)
     n = len(record)
     columns = {
-        **{name: rows[name] for name in TRIAL_FIELDS},
+        **{name: rows[name] for name in (*TRIAL_FIELDS, *factors)},
         "source_file": pa.repeat(source, n),
         "source_line": rows["line"],
         "behaviour": pa.array(behaviours, pa.string()).take(behaviour),
         "outcome": pa.array(outcomes[record, behaviour], pa.int8()),
         "reconstructed": pa.repeat(False, n),
-        **{name: pc.struct_field(rows["factors"], name) for name in factors},
     }
     schema = trial_schema(factors)
     return pa.table([columns[name] for name in schema.names], schema=schema)
