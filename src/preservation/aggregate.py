@@ -28,29 +28,34 @@ def cell_keys(by: Sequence[str]) -> list[str]:
 def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
     """k and n per cell, counted batch by batch in Arrow so memory does not grow with trials.
 
-    String columns are read dictionary-encoded, so grouping hashes small integers.
+    String columns are read dictionary-encoded, so grouping hashes small integers;
+    partial counts per cell and source are merged whenever they double, so they
+    stay near the number of distinct (cell, source) pairs.
     """
     keys = cell_keys(by)
     strings = [name for name in (*keys, "source_file") if name not in ("instructed", "reconstructed")]
     trials = pq.ParquetFile(trials_path, read_dictionary=strings)
-    partial = [
-        _count_batch(pa.Table.from_batches([batch]), keys)
-        for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=[*keys, "outcome", "source_file", "source_line"])
-    ]
+    columns = [*keys, "outcome", "source_file", "source_line"]
+    partial: list[pa.Table] = []
+    merged_rows = 0
+    for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        partial.append(_count_batch(pa.Table.from_batches([batch]), keys))
+        if sum(table.num_rows for table in partial) > 2 * merged_rows + BATCH_ROWS:
+            partial = [_merge(partial, [*keys, "source_file", "source_line"])]
+            merged_rows = partial[0].num_rows
     if not partial:
         return pd.DataFrame(columns=[*keys, "k", "n", "sources"])
-    counts = pa.concat_tables(partial).to_pandas()
+    pairs = _merge(partial, [*keys, "source_file", "source_line"])
     # A reconstructed trial's source is its published figure's row, file:line; a trial log's is its file.
-    located = counts["source_line"].notna()
-    counts["source"] = counts["source_file"].astype(str)
-    counts.loc[located, "source"] += ":" + counts.loc[located, "source_line"].astype("int64").astype(str)
-    for name in strings:
-        counts[name] = counts[name].astype(object)
-    grouped = counts.groupby(keys, dropna=False, sort=True, observed=True)
-    cells = grouped.agg(k=("k", "sum"), n=("n", "sum")).reset_index()
-    cells["sources"] = grouped["source"].agg(lambda files: ";".join(sorted(set(files)))).to_numpy()
+    source_file = pc.cast(pairs["source_file"], pa.string())
+    located = pc.binary_join_element_wise(source_file, pc.cast(pairs["source_line"], pa.string()), ":")
+    pairs = pairs.append_column("source", pc.coalesce(located, source_file))
+    counted = pairs.group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum"), ("source", "distinct")])
+    cells = counted.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in strings else f for f in counted.schema])).to_pandas()
+    cells = cells.rename(columns={"k_sum": "k", "n_sum": "n"})
+    cells["sources"] = [";".join(sorted(sources)) for sources in cells.pop("source_distinct")]
     cells[["k", "n"]] = cells[["k", "n"]].astype("int64")
-    return cells
+    return cells.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
 
 
 def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
@@ -61,6 +66,13 @@ def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
         [("outcome", "sum"), ("outcome", "count")]
     )
     return counted.rename_columns({"outcome_sum": "k", "outcome_count": "n"})
+
+
+def _merge(partial: list[pa.Table], by: list[str]) -> pa.Table:
+    """Sum partial k and n over equal groups (dictionaries unified first, as grouping requires)."""
+    table = pa.concat_tables(partial).unify_dictionaries()
+    merged = table.group_by(by, use_threads=False).aggregate([("k", "sum"), ("n", "sum")])
+    return merged.rename_columns({"k_sum": "k", "n_sum": "n"})
 
 
 def rates_table(cells: pd.DataFrame, figures: pd.DataFrame, by: Sequence[str], level: float = 0.95) -> pd.DataFrame:

@@ -83,12 +83,15 @@ def _key_hashes(table: pa.Table) -> np.ndarray:
 
 def _repeated_keys(paths: Sequence[str], schema: pa.Schema) -> pd.DataFrame:
     """All rows, in gather order, of the trials whose key hash occurs in more than one source record."""
-    hashes = []
+    parts = []
     for path in paths:
         occurrences = pq.read_table(path, columns=list(OCCURRENCE)).group_by(list(OCCURRENCE), use_threads=False).aggregate([])
-        hashes.append(_key_hashes(occurrences))
-    values, counts = np.unique(np.concatenate(hashes) if hashes else np.empty(0, np.uint64), return_counts=True)
-    repeated = pa.array(values[counts > 1])
+        parts.append(_key_hashes(occurrences))
+    hashes = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+    del parts
+    hashes.sort()
+    repeated = pa.array(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+    del hashes
     frames = []
     for path in paths if len(repeated) else ():
         table = pq.read_table(path, schema=schema)
