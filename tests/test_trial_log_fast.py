@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
+import pytest
 
 from conftest import trial
 from preservation.ingest import columnar
@@ -53,3 +54,21 @@ def test_fast_path_matches_per_line_reference(tmp_path, config, trial_log_schema
     assert shard.summary["lines"] == len(lines) and isinstance(shard.table, pa.Table)
     vouched = columnar.parse(path.read_bytes(), validate.schema).table.num_rows
     assert vouched > len(lines) // 2, "the fast path should vouch for most good lines"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n\n", "{bad", '{"a": 1}\n{bad', "GOOD\nGOOD", "GOOD\n{bad\nGOOD", "GOOD\n\nGOOD\n"],
+    ids=["empty", "newlines", "bad-no-newline", "bad-last", "no-final-newline", "suspect-between", "blank-between"],
+)
+def test_fast_path_matches_reference_at_file_edges(tmp_path, config, trial_log_schema, text):
+    validate = compile_validator(trial_log_schema, config)
+    factors = factor_names(config)
+    path = tmp_path / "log.jsonl"
+    path.write_text(text.replace("GOOD", json.dumps(trial("g"))), encoding="utf-8")
+    shard = read_trial_log(path, validate, factors)
+    with open(path, encoding="utf-8") as handle:
+        reference = _judge(enumerate((line.rstrip("\n") for line in handle), 1), str(path), validate, factors, False)
+    assert shard.table.equals(rows_to_table(reference.columns, factors))
+    assert shard.quarantined == reference.quarantined
+    assert (shard.summary["valid"], shard.summary["blank_lines"]) == (reference.valid, reference.blank)

@@ -77,7 +77,8 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     good = np.flatnonzero(framed)
     keep = np.repeat(framed, length + 1)[: len(raw)] if len(good) < len(length) else None
     buffer = pa.py_buffer(data if keep is None else raw[keep].tobytes())
-    offsets = np.concatenate(([0], np.cumsum(length[good] + 1)))
+    # Each good line's bytes and newline; the last line may have none.
+    offsets = np.minimum(np.concatenate(([0], np.cumsum(length[good] + 1))), buffer.size)
     options = pj.ParseOptions(explicit_schema=arrow_schema(schema), unexpected_field_behavior="error")
     pieces: list[pa.Table] = []
     failed: list[np.ndarray] = []
