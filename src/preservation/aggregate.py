@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,15 +46,22 @@ def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
             merged_rows = partial[0].num_rows
     if not partial:
         return pd.DataFrame(columns=[*keys, "k", "n", "sources"])
-    pairs = _merge(partial, [*keys, "source_file", "source_line"])
-    # A reconstructed trial's source is its published figure's row, file:line; a trial log's is its file.
-    source_file = pc.cast(pairs["source_file"], pa.string())
-    located = pc.binary_join_element_wise(source_file, pc.cast(pairs["source_line"], pa.string()), ":")
-    pairs = pairs.append_column("source", pc.coalesce(located, source_file))
+    pairs = _merge(partial, [*keys, "source_file", "source_line"]).combine_chunks()
+    # Sources as small integer codes: a trial log's file, or for a reconstructed
+    # trial its published figure's row, file:line (few, so named one by one).
+    files = pairs["source_file"].chunk(0) if pairs.num_rows else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+    names = files.dictionary.to_pylist()
+    code = files.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    located = np.flatnonzero(pairs["source_line"].is_valid().to_numpy(zero_copy_only=False))
+    lines = pairs["source_line"].to_numpy(zero_copy_only=False)
+    for row in located:
+        code[row] = len(names)
+        names.append(f"{names[files.indices[row].as_py()]}:{int(lines[row])}")
+    pairs = pairs.append_column("source", pa.array(code))
     counted = pairs.group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum"), ("source", "distinct")])
     cells = counted.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in strings else f for f in counted.schema])).to_pandas()
     cells = cells.rename(columns={"k_sum": "k", "n_sum": "n"})
-    cells["sources"] = [";".join(sorted(sources)) for sources in cells.pop("source_distinct")]
+    cells["sources"] = [";".join(sorted({names[c] for c in codes})) for codes in cells.pop("source_distinct")]
     cells[["k", "n"]] = cells[["k", "n"]].astype("int64")
     return cells.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
 
