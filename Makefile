@@ -1,12 +1,13 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make        set up .venv and run the whole pipeline on the shipped data
 #   make test   set up .venv (and R/lme4 where possible) and run the tests
+#   make bench  time the pipeline on 100k and 1M synthetic trials (bench/results.json)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
 
-.PHONY: all pipeline test venv system-deps lint clean
+.PHONY: all pipeline test venv system-deps lint bench clean
 
 all: pipeline
 
@@ -31,6 +32,9 @@ test: venv system-deps
 
 lint: venv
 	$(BIN)/snakemake --lint
+
+bench: venv
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf data/processed/* figures/* .snakemake logs report.html paper/*.pdf paper/*.html \

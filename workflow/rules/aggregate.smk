@@ -14,6 +14,8 @@ rule rates:
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],
+    benchmark:
+        "benchmarks/aggregate/rates.tsv"
     log:
         "logs/aggregate/rates.log",
     conda:

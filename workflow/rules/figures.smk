@@ -8,6 +8,8 @@ rule figure_shutdown_sabotage:
         **figure_outputs("shutdown_sabotage"),
     params:
         interval=config["paper"]["interval"],
+    benchmark:
+        "benchmarks/figures/shutdown_sabotage.tsv"
     log:
         "logs/figures/shutdown_sabotage.log",
     conda:

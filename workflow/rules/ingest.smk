@@ -11,6 +11,8 @@ rule ingest_trial_log:
         summary=f"{PROCESSED}/shards/trials/{{name}}.summary.json",
     params:
         strict=config["strict"],
+    benchmark:
+        "benchmarks/ingest/trials/{name}.tsv"
     log:
         "logs/ingest/trials/{name}.log",
     conda:
@@ -29,6 +31,8 @@ rule ingest_published:
         catalogue=f"{PROCESSED}/shards/published/{{name}}.figures.csv",
     params:
         strict=config["strict"],
+    benchmark:
+        "benchmarks/ingest/published/{name}.tsv"
     log:
         "logs/ingest/published/{name}.log",
     conda:
@@ -50,6 +54,8 @@ rule gather_trials:
         figures=f"{PROCESSED}/published_figures.csv",
     params:
         strict=config["strict"],
+    benchmark:
+        "benchmarks/ingest/gather.tsv"
     log:
         "logs/ingest/gather.log",
     conda:

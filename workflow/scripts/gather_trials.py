@@ -4,17 +4,17 @@ from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
 from preservation.records import factor_names
 from preservation.runlog import job_logger
-from preservation.shards import gather, write_json, write_table
+from preservation.shards import gather, write_json
 
 logger = job_logger("gather", snakemake.log)
-table, quarantined, summary = gather(
+_, quarantined, summary = gather(
     snakemake.input.tables,
     snakemake.input.quarantines,
     snakemake.input.summaries,
     factor_names(snakemake.config),
     snakemake.params.strict,
+    output=snakemake.output.trials,
 )
-write_table(table, snakemake.output.trials)
 write_quarantine(quarantined, snakemake.output.quarantine)
 write_json(summary, snakemake.output.summary)
 read_catalogues(snakemake.input.catalogues, factor_names(snakemake.config)).to_csv(

@@ -3,7 +3,7 @@
 from preservation.ingest.published import read_published
 from preservation.records import factor_names
 from preservation.runlog import job_logger
-from preservation.shards import write_shard
+from preservation.writers import write_shard
 
 logger = job_logger("published", snakemake.log)
 shard, catalogue = read_published(

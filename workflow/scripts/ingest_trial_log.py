@@ -4,7 +4,7 @@ from preservation.ingest.trial_log import read_trial_log
 from preservation.ingest.validator import compile_validator
 from preservation.records import factor_names
 from preservation.runlog import job_logger
-from preservation.shards import write_shard
+from preservation.writers import write_shard
 
 logger = job_logger("ingest", snakemake.log)
 validate = compile_validator(snakemake.input.schema, snakemake.config)

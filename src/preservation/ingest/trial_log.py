@@ -3,21 +3,32 @@
 Each valid line becomes one canonical row per behaviour in its `outcomes`;
 blank lines are counted and skipped; every other line that cannot be used is
 quarantined with its line number and reason (or stops a strict run).
+
+Lines go through the column-wise fast path (ingest/columnar.py) first; the
+per-line path here judges only the lines it hands back, and whole files
+holding a carriage return (whose line breaks Python's text mode reads
+differently).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from preservation.ingest import columnar
 from preservation.ingest.validator import Validator
 from preservation.quarantine import Quarantined, reject
-from preservation.records import append_row, empty_columns, rows_to_table
+from preservation.records import append_row, empty_columns, rows_to_table, trial_schema
+
+
+TRIAL_FIELDS = ("study", "trial_id", "model", "scenario", "peer", "instructed")
 
 
 @dataclass
@@ -34,38 +45,71 @@ class Shard:
     coding: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class _Judged:
+    """The per-line path's verdicts on some lines."""
+
+    columns: dict[str, list[Any]]
+    quarantined: list[Quarantined] = field(default_factory=list)
+    blank: int = 0
+    valid: int = 0
+
+
 def read_trial_log(
     path: str | Path, validate: Validator, factors: Sequence[str], strict: bool = False
 ) -> Shard:
     """Parse, validate and explode one JSONL trial log into canonical rows."""
     source = str(path)
-    columns = empty_columns(factors)
-    quarantined: list[Quarantined] = []
-    lines = blank = valid = 0
-    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-        for number, text in enumerate(handle, start=1):
-            lines += 1
-            raw = text.rstrip("\n")
-            if not raw.strip():
-                blank += 1
-                continue
-            reason, record = _parse(raw, validate)
-            if reason is not None:
-                quarantined.append(reject(Quarantined(source, number, reason, raw), strict))
-                continue
-            valid += 1
-            _append_rows(columns, record, source, number, factors)
+    data = Path(path).read_bytes()
+    if b"\r" in data:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            numbered = list(enumerate((text.rstrip("\n") for text in handle), start=1))
+        judged = _judge(numbered, source, validate, factors, strict)
+        fast, lines, empty, fast_valid = trial_schema(factors).empty_table(), len(numbered), 0, 0
+    else:
+        parsed = columnar.parse(data, validate.schema)
+        suspects = ((int(n), _text(data, parsed.lines, int(n))) for n in parsed.suspects)
+        judged = _judge(suspects, source, validate, factors, strict)
+        fast, lines, empty = _explode(parsed.table, source, factors), len(parsed.lines.starts), parsed.empty
+        fast_valid = parsed.table.num_rows
+    table = fast
+    if judged.valid:  # interleave the per-line path's rows by line number
+        table = pa.concat_tables([fast, rows_to_table(judged.columns, factors)])
+        table = table.take(pc.sort_indices(table["source_line"]))
+    blank = empty + judged.blank
     summary = {
         "file": source,
         "format": "jsonl",
         "lines": lines,
         "blank_lines": blank,
         "records": lines - blank,
-        "valid": valid,
-        "quarantined": len(quarantined),
-        "rows": len(columns["study"]),
+        "valid": fast_valid + judged.valid,
+        "quarantined": len(judged.quarantined),
+        "rows": table.num_rows,
     }
-    return Shard(rows_to_table(columns, factors), quarantined, summary)
+    return Shard(table, judged.quarantined, summary)
+
+
+def _text(data: bytes, lines: columnar.Lines, number: int) -> str:
+    return data[lines.starts[number - 1] : lines.ends[number - 1]].decode("utf-8", errors="surrogateescape")
+
+
+def _judge(
+    numbered: Iterable[tuple[int, str]], source: str, validate: Validator, factors: Sequence[str], strict: bool
+) -> _Judged:
+    """The reference path: parse and validate line by line, with exact reasons."""
+    judged = _Judged(empty_columns(factors))
+    for number, raw in numbered:
+        if not raw.strip():
+            judged.blank += 1
+            continue
+        reason, record = _parse(raw, validate)
+        if reason is not None:
+            judged.quarantined.append(reject(Quarantined(source, number, reason, raw), strict))
+            continue
+        judged.valid += 1
+        _append_rows(judged.columns, record, source, number, factors)
+    return judged
 
 
 def _parse(raw: str, validate: Validator) -> tuple[str | None, Any]:
@@ -88,3 +132,28 @@ def _append_rows(
     trial = {**record.get("factors", {}), **record}
     for behaviour in sorted(record["outcomes"]):
         append_row(columns, trial, behaviour, record["outcomes"][behaviour], (source, line), False, factors)
+
+
+def _explode(records: pa.Table, source: str, factors: Sequence[str]) -> pa.Table:
+    """Canonical rows from parsed records, one per record and behaviour, in line then
+    behaviour order, with a single `take` (np.nonzero walks the matrix row-major)."""
+    behaviours = sorted(field.name for field in records.schema.field("outcomes").type)
+    outcomes = np.column_stack(
+        [pc.fill_null(pc.struct_field(records["outcomes"], name), -1).to_numpy() for name in behaviours]
+    ).reshape(records.num_rows, len(behaviours))
+    record, behaviour = np.nonzero(outcomes >= 0)
+    flat = {name: records[name] for name in (*TRIAL_FIELDS, "line")}
+    flat |= {name: pc.struct_field(records["factors"], name) for name in factors}
+    rows = pa.table(flat).take(record)
+    n = len(record)
+    columns = {
+        **{name: rows[name] for name in (*TRIAL_FIELDS, *factors)},
+        "source_file": pa.repeat(source, n),
+        "source_line": rows["line"],
+        "behaviour": pa.array(behaviours, pa.string()).take(behaviour),
+        "outcome": pa.array(outcomes[record, behaviour], pa.int8()),
+        "reconstructed": pa.repeat(False, n),
+        "coded": pa.repeat(False, n),
+    }
+    schema = trial_schema(factors)
+    return pa.table([columns[name] for name in schema.names], schema=schema)

@@ -11,12 +11,27 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 
-Validator = Callable[[Any], str | None]
+
+@dataclass(frozen=True)
+class Validator:
+    """Call it with a record: None when valid, else the reason. `schema` is the configured
+    schema, kept so the column-wise fast path checks exactly the same rules."""
+
+    schema: dict[str, Any]
+    check: Callable[[Any], Any]
+
+    def __call__(self, record: Any) -> str | None:
+        try:
+            self.check(record)
+        except fastjsonschema.JsonSchemaValueException as error:
+            return _explain(error, record)
+        return None
 
 
 def configured_schema(schema: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,15 +69,6 @@ def _explain(error: fastjsonschema.JsonSchemaValueException, record: Any) -> str
 
 
 def compile_validator(schema_path: str | Path, config: Mapping[str, Any]) -> Validator:
-    """A function returning None for a valid record, else the reason it is invalid."""
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    check = fastjsonschema.compile(configured_schema(schema, config))
-
-    def validate(record: Any) -> str | None:
-        try:
-            check(record)
-        except fastjsonschema.JsonSchemaValueException as error:
-            return _explain(error, record)
-        return None
-
-    return validate
+    """A validator returning None for a valid record, else the reason it is invalid."""
+    schema = configured_schema(json.loads(Path(schema_path).read_text(encoding="utf-8")), config)
+    return Validator(schema, fastjsonschema.compile(schema))

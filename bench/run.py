@@ -1,0 +1,238 @@
+"""Benchmark the real pipeline on synthetic trial logs (`make bench`).
+
+For each size, the workflow is copied to a scratch directory whose config
+points raw_dir at generated data (bench/generate.py), and each stage runs
+through `snakemake --cores 2 --until <rules>`, so times include Snakemake's own
+start-up. Per stage: wall time, records/s, the peak RSS of any process (from
+wait4) and of any job (from the rules' `benchmark:` files). Beside them, on the
+same data: pyarrow.json.read_json (the parsing floor) and R's glmer on the
+same cells when Rscript and lme4 exist. Last, the shipped data: a cold run
+and a no-op re-run. Prints a table; writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config")
+STAGES = (
+    ("ingest", ("ingest_trial_log", "ingest_published")),
+    ("gather", ("gather_trials",)),
+    ("aggregate", ("rates",)),
+    ("fit", ("glmm",)),
+)
+READ_JSON = """
+import sys, time, pyarrow.json as pj
+start, cpu = time.perf_counter(), time.process_time()
+rows = sum(pj.read_json(path).num_rows for path in sys.argv[1:])
+print(rows, time.perf_counter() - start, time.process_time() - cpu)
+"""
+INGEST_CODE = """
+import sys, tempfile, time, yaml
+from pathlib import Path
+from preservation.ingest.trial_log import read_trial_log
+from preservation.ingest.validator import compile_validator
+from preservation.records import factor_names
+from preservation.writers import write_shard
+config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
+validate = compile_validator("workflow/schemas/trial_log.schema.json", config)
+start, cpu = time.perf_counter(), time.process_time()
+with tempfile.TemporaryDirectory() as scratch:
+    for path in sys.argv[1:]:
+        shard = read_trial_log(path, validate, factor_names(config))
+        write_shard(shard, *(f"{scratch}/shard{suffix}" for suffix in (".parquet", ".quarantine.jsonl", ".summary.json")))
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+GLMER = """
+args <- commandArgs(trailingOnly = TRUE)
+cells <- read.csv(args[1])
+elapsed <- system.time(fit <- lme4::glmer(cbind(k, n - k) ~ instructed + (1 | model), data = cells, family = binomial))
+cat(elapsed[["elapsed"]], nrow(cells), "\\n")
+"""
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds of the whole process tree, peak RSS in MiB of its
+    largest process, and stdout. CPU seconds matter on a shared machine, where
+    wall time also counts waiting for other users' processes."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-4000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
+
+
+def scratch_workflow(target: Path, raw_dir: Path | None) -> Path:
+    """A copy of the workflow in target; with raw_dir, its config reads raw data from there."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
+    if raw_dir is None:
+        shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
+    else:
+        config_path = target / "config" / "config.yaml"
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        config_path.write_text(yaml.safe_dump({**config, "raw_dir": str(raw_dir)}), encoding="utf-8")
+    return target
+
+
+def job_benchmarks(workdir: Path, seen: set[Path]) -> tuple[int, float, float, float]:
+    """Jobs finished since `seen`: their count, summed wall and CPU seconds, largest max_rss (MiB)."""
+    fresh = sorted(set((workdir / "benchmarks").rglob("*.tsv")) - seen)
+    seen.update(fresh)
+    rows = [next(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t")) for path in fresh]
+    rss = [float(row["max_rss"]) for row in rows if row["max_rss"] not in ("", "NA", "-")]
+    cpu = sum(float(row["cpu_time"]) for row in rows if row["cpu_time"] not in ("", "NA", "-"))
+    return len(rows), sum(float(row["s"]) for row in rows), cpu, max(rss, default=float("nan"))
+
+
+def bench_size(records: int, files: int | None) -> dict[str, Any]:
+    """Generate (if needed) and benchmark one data size."""
+    data = BENCH / "data" / f"n{records}"
+    if not (data / "README.md").exists():
+        command = [sys.executable, str(BENCH / "generate.py"), "--records", str(records), "--out", str(data)]
+        subprocess.run([*command, *(["--files", str(files)] if files else [])], check=True)
+    workdir = scratch_workflow(BENCH / "data" / "work" / f"n{records}", data)
+    rules = set(measure([SNAKEMAKE, "--list-rules"], workdir)[3].split())
+    seen: set[Path] = set()
+    stages = {}
+    for stage, names in STAGES:
+        present = [name for name in names if name in rules]
+        if not present:
+            continue
+        wall, cpu, peak, _ = measure([SNAKEMAKE, "--cores", "2", "--until", *present], workdir)
+        jobs, job_seconds, job_cpu, job_rss = job_benchmarks(workdir, seen)
+        stages[stage] = {
+            "wall_s": round(wall, 2),
+            "records_per_s": round(records / wall),
+            "cpu_s": round(cpu, 2),
+            "records_per_cpu_s": round(records / cpu),
+            "peak_rss_mib": round(peak, 1),
+            "jobs": jobs,
+            "job_seconds": round(job_seconds, 2),
+            "job_cpu_s": round(job_cpu, 2),
+            "job_max_rss_mib": round(job_rss, 1),
+        }
+    trial_logs = sorted(str(path) for path in (data / "trials").glob("*.jsonl"))
+    _, _, peak, output = measure([sys.executable, "-c", READ_JSON, *trial_logs], workdir)
+    rows, seconds, cpu = (float(value) for value in output.split())
+    read_json = {"rows": int(rows), "wall_s": round(seconds, 2), "records_per_s": round(records / seconds)}
+    read_json |= {"cpu_s": round(cpu, 2), "records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
+    _, _, peak, output = measure([sys.executable, "-c", INGEST_CODE, *trial_logs], workdir)
+    seconds, cpu = (float(value) for value in output.split())
+    in_process = {"wall_s": round(seconds, 2), "records_per_s": round(records / seconds), "cpu_s": round(cpu, 2)}
+    in_process |= {"records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
+    reference = {"read_json": read_json, "ingest_code_in_process": in_process}
+    glmer = fit_glmer(workdir)
+    if glmer:
+        reference["glmer"] = glmer
+    total = sum(stages[stage]["wall_s"] for stage in ("ingest", "gather", "aggregate"))
+    return {
+        "records": records,
+        "files": len(trial_logs),
+        "bytes": sum(Path(path).stat().st_size for path in trial_logs),
+        "stages": stages,
+        "reference": reference,
+        "ingest_to_aggregate_wall_s": round(total, 2),
+        "ingest_vs_read_json": round(stages["ingest"]["records_per_s"] / read_json["records_per_s"], 3),
+        "ingest_vs_read_json_cpu": round(stages["ingest"]["records_per_cpu_s"] / read_json["records_per_cpu_s"], 3),
+        "ingest_code_vs_read_json": round(in_process["records_per_s"] / read_json["records_per_s"], 3),
+        "ingest_code_vs_read_json_cpu": round(in_process["records_per_cpu_s"] / read_json["records_per_cpu_s"], 3),
+        "peak_rss_any_process_mib": max(stage["peak_rss_mib"] for stage in stages.values()),
+    }
+
+
+def fit_glmer(workdir: Path) -> dict[str, Any] | None:
+    """glmer on the shutdown-sabotage cells of rates.csv (model x instructed), if R and lme4 exist."""
+    rscript = shutil.which("Rscript")
+    if rscript is None or subprocess.run([rscript, "-e", "library(lme4)"], capture_output=True).returncode != 0:
+        return None
+    with (workdir / "data/processed/rates.csv").open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["behaviour"] == "shutdown_sabotage" and row["evidence"] == "counts"]
+    cells = workdir / "glmer_cells.csv"
+    with cells.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["model", "instructed", "k", "n"])
+        writer.writerows([row["model"], row["instructed"], row["k"], row["n"]] for row in rows)
+    wall, _, peak, output = measure([rscript, "-e", GLMER, str(cells)], workdir)
+    fit_seconds, cells_used = output.split()[-2:]
+    return {"cells": int(cells_used), "fit_s": round(float(fit_seconds), 2), "wall_s": round(wall, 2), "peak_rss_mib": round(peak, 1)}
+
+
+def bench_shipped() -> dict[str, Any]:
+    """The whole pipeline on the shipped data: cold, then a no-op re-run."""
+    workdir = scratch_workflow(BENCH / "data" / "work" / "shipped", None)
+    cold, _, cold_rss, _ = measure([SNAKEMAKE, "--cores", "2"], workdir)
+    noop, _, _, output = measure([SNAKEMAKE, "--cores", "2"], workdir)
+    assert "Nothing to be done" in output, output
+    return {"cold_s": round(cold, 2), "cold_peak_rss_mib": round(cold_rss, 1), "noop_s": round(noop, 2)}
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"\n{'data':<10} {'stage':<14} {'wall s':>7} {'records/s':>10} {'CPU s':>7} {'rec/CPU s':>10} {'peak RSS MiB':>12} {'jobs':>4} {'job max RSS':>11}")
+    for name, size in results["sizes"].items():
+        for stage, row in size["stages"].items():
+            print(
+                f"{name:<10} {stage:<14} {row['wall_s']:>7.2f} {row['records_per_s']:>10,} {row['cpu_s']:>7.2f} "
+                f"{row['records_per_cpu_s']:>10,} {row['peak_rss_mib']:>12.1f} {row['jobs']:>4} {row['job_max_rss_mib']:>11.1f}"
+            )
+        for label, key in (("ref read_json", "read_json"), ("ingest code", "ingest_code_in_process")):
+            read = size["reference"][key]
+            print(
+                f"{name:<10} {label:<14} {read['wall_s']:>7.2f} {read['records_per_s']:>10,} {read['cpu_s']:>7.2f} "
+                f"{read['records_per_cpu_s']:>10,} {read['peak_rss_mib']:>12.1f}"
+            )
+        if "glmer" in size["reference"]:
+            glmer = size["reference"]["glmer"]
+            print(f"{name:<10} {'ref R glmer':<14} {glmer['wall_s']:>7.2f}   fit {glmer['fit_s']} s on {glmer['cells']} cells, peak RSS {glmer['peak_rss_mib']} MiB")
+        print(
+            f"{name:<10} ingest..aggregate {size['ingest_to_aggregate_wall_s']} s wall; ingest at {size['ingest_vs_read_json']:.2f}x "
+            f"read_json's records/s ({size['ingest_vs_read_json_cpu']:.2f}x per CPU s); peak RSS of any process {size['peak_rss_any_process_mib']} MiB"
+        )
+        print(
+            f"{name:<10} ingest code in one process (no Snakemake or interpreter start-up): {size['ingest_code_vs_read_json']:.2f}x "
+            f"read_json's records/s ({size['ingest_code_vs_read_json_cpu']:.2f}x per CPU s)"
+        )
+    shipped = results.get("shipped")
+    if shipped:
+        print(f"shipped    cold run {shipped['cold_s']} s (peak {shipped['cold_peak_rss_mib']} MiB); no-op re-run {shipped['noop_s']} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--files", type=int, help="files per size (default: one per 100,000 records)")
+    parser.add_argument("--no-shipped", action="store_true", help="skip the shipped-data cold/no-op runs")
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"cores": 2, "machine_cpus": os.cpu_count()}
+    results["sizes"] = {f"n{records}": bench_size(records, args.files) for records in args.records}
+    if not args.no_shipped:
+        results["shipped"] = bench_shipped()
+    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The column-wise fast path gives exactly what the per-line reference path gives."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pytest
+
+from conftest import trial
+from preservation.ingest import columnar
+from preservation.ingest.trial_log import _judge, read_trial_log
+from preservation.ingest.validator import compile_validator
+from preservation.records import factor_names, rows_to_table
+
+ODD_LINES = [
+    "",
+    "   \t",
+    "\ufeff" + '{"study": "s"}',
+    trial("n1", model=None),
+    trial("n2", factors={"batch": None}),
+    trial("n3", model="nullable-model"),
+    '{"study": "s", "trial_id": "x"} {"study": "s", "trial_id": "y"}',
+    '{"study": "s",',
+    '"trial_id": "split"}',
+    trial("f1", outcomes={"blackmail": 1.0}),
+    trial("f2", outcomes={"blackmail": True}),
+    trial("f3", outcomes={"blackmail": 2}),
+    trial("f4", outcomes={}),
+    trial("f5", peer="friend", factors={"urgency": "soon"}),
+    trial("f6", study=""),
+    trial("f7", extra=1),
+    '{"study": "a", "study": "b"}',
+    '{"study": "caf\xe9 \udcff"}',
+    trial("ok", factors={"batch": "b1", "subject": "peer"}, outcomes={"blackmail": 0, "self_exfiltration": 1}),
+]
+
+
+def test_fast_path_matches_per_line_reference(tmp_path, config, trial_log_schema):
+    validate = compile_validator(trial_log_schema, config)
+    factors = factor_names(config)
+    lines = [trial(f"g{i}", i % 2, factors={"batch": "b"}) for i in range(300)]
+    for offset, odd in enumerate(ODD_LINES):
+        lines.insert(7 + 13 * offset, odd)
+    path = tmp_path / "log.jsonl"
+    text = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    shard = read_trial_log(path, validate, factors)
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        reference = _judge(enumerate((text.rstrip("\n") for text in handle), 1), str(path), validate, factors, False)
+    assert shard.table.equals(rows_to_table(reference.columns, factors))
+    assert shard.quarantined == reference.quarantined
+    assert shard.summary["valid"] == reference.valid and shard.summary["blank_lines"] == reference.blank
+    assert shard.summary["lines"] == len(lines) and isinstance(shard.table, pa.Table)
+    vouched = columnar.parse(path.read_bytes(), validate.schema).table.num_rows
+    assert vouched > len(lines) // 2, "the fast path should vouch for most good lines"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n\n", "{bad", '{"a": 1}\n{bad', "GOOD\nGOOD", "GOOD\n{bad\nGOOD", "GOOD\n\nGOOD\n"],
+    ids=["empty", "newlines", "bad-no-newline", "bad-last", "no-final-newline", "suspect-between", "blank-between"],
+)
+def test_fast_path_matches_reference_at_file_edges(tmp_path, config, trial_log_schema, text):
+    validate = compile_validator(trial_log_schema, config)
+    factors = factor_names(config)
+    path = tmp_path / "log.jsonl"
+    path.write_text(text.replace("GOOD", json.dumps(trial("g"))), encoding="utf-8")
+    shard = read_trial_log(path, validate, factors)
+    with open(path, encoding="utf-8") as handle:
+        reference = _judge(enumerate((line.rstrip("\n") for line in handle), 1), str(path), validate, factors, False)
+    assert shard.table.equals(rows_to_table(reference.columns, factors))
+    assert shard.quarantined == reference.quarantined
+    assert (shard.summary["valid"], shard.summary["blank_lines"]) == (reference.valid, reference.blank)
