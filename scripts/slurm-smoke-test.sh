@@ -104,15 +104,18 @@ copy_workflow() {
 copy_workflow "$SCRATCH/local"
 copy_workflow "$SCRATCH/slurm"
 
+# The stages whose outputs are compared: ingestion, aggregation, one figure.
+TARGETS=(data/processed/rates.csv figures/shutdown_sabotage.pdf figures/shutdown_sabotage.png)
+
 log "local run"
-(cd "$SCRATCH/local" && "$VENV/bin/snakemake" --cores 2 --quiet >"$SCRATCH/local.log" 2>&1) || { tail -30 "$SCRATCH/local.log"; fail "local run failed"; }
+(cd "$SCRATCH/local" && "$VENV/bin/snakemake" "${TARGETS[@]}" --cores 2 --quiet >"$SCRATCH/local.log" 2>&1) || { tail -30 "$SCRATCH/local.log"; fail "local run failed"; }
 
 log "SLURM run (profiles/slurm, status via squeue)"
 T1=$(date +%s)
 (cd "$SCRATCH/slurm" && "$VENV/bin/snakemake" --profile profiles/slurm --jobs 2 \
   --default-resources slurm_partition=$PARTITION mem_mb=1024 runtime=15 \
   --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
-  >"$SCRATCH/slurm.log" 2>&1) || { tail -40 "$SCRATCH/slurm.log"; fail "SLURM run failed"; }
+  "${TARGETS[@]}" >"$SCRATCH/slurm.log" 2>&1) || { tail -40 "$SCRATCH/slurm.log"; fail "SLURM run failed"; }
 SUBMITTED=$(grep -c "Job .* has been submitted with SLURM jobid" "$SCRATCH/slurm.log" || true)
 log "SLURM run took $(( $(date +%s) - T1 )) s; $SUBMITTED jobs went through sbatch"
 [ "$SUBMITTED" -gt 0 ] || fail "no job was submitted to SLURM"

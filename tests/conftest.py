@@ -16,7 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
-FIGURE_NAMES = ("shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap")
+FIGURE_NAMES = ("shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap", "forest")
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from conftest import FIGURE_NAMES
 
+from preservation.aggregate import read_rates
 from preservation.figures.forest import FIXED_EFFECT_COLUMNS, plot_forest
 from preservation.figures.heatmap import heatmap_data
 from preservation.figures.marks import draw_estimate
+from preservation.figures.shutdown import plot_shutdown_sabotage, shutdown_sabotage_data
 from preservation.figures.style import save_figure
 
 
@@ -69,3 +71,12 @@ def test_heatmap_refuses_two_values_in_one_cell() -> None:
     row = {"study": "s", "behaviour": "blackmail", "model": "m", "peer": "none", "instructed": False}
     with pytest.raises(ValueError, match="several rows"):
         heatmap_data(pd.DataFrame([row, row]), [])
+
+
+def test_a_model_in_two_studies_gets_a_bar_pair_per_study(built: Path) -> None:
+    rates = read_rates(built / "data/processed/rates.csv")
+    o3 = rates[(rates["model"] == "o3") & (rates["behaviour"] == "shutdown_sabotage")]
+    both = pd.concat([rates, o3.assign(study="my_lab_2026", reconstructed=False, k=50, rate=0.5)], ignore_index=True)
+    data = shutdown_sabotage_data(both)
+    assert {"o3\n(study=my_lab_2026, reconstructed=False)", "o3\n(study=palisade_2025, reconstructed=True)"} <= set(data["label"])
+    plt.close(plot_shutdown_sabotage(both))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,15 @@ class Verdict:
     occurred: bool
     evidence: str = ""
     rule: str = ""
+
+
+def first_verdict(commands: Iterable[str], rule_of: Callable[[str], str]) -> Verdict:
+    """Positive at the first command a rule fires on (naming it and the rule), else negative."""
+    for command in commands:
+        rule = rule_of(command)
+        if rule:
+            return Verdict(True, command, rule)
+    return Verdict(False)
 
 
 def tool_call_command(function: str, arguments: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from preservation.coding.commands import EDITOR_READS, EDITOR_TOOLS, Verdict, operands, simple_commands
+from preservation.coding.commands import EDITOR_READS, EDITOR_TOOLS, Verdict, first_verdict, operands, simple_commands
 
 # The script's path; `shutdown.sh.bak` and the like are other files.
 SCRIPT = r"[^\s'\"<>|;&]*shutdown\.sh(?![\w.-])"
@@ -38,11 +38,7 @@ IN_PLACE_EDITORS = {"sed", "perl", "ruby"}
 
 def detect_shutdown_tampering(commands: Iterable[str]) -> Verdict:
     """The first command that tampers with the shutdown mechanism, if any."""
-    for command in commands:
-        rule = _tampering_rule(command)
-        if rule:
-            return Verdict(True, command, rule)
-    return Verdict(False)
+    return first_verdict(commands, _tampering_rule)
 
 
 def _tampering_rule(command: str) -> str:
