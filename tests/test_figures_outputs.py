@@ -76,7 +76,7 @@ def test_heatmap_refuses_two_values_in_one_cell() -> None:
 def test_a_model_in_two_studies_gets_a_bar_pair_per_study(built: Path) -> None:
     rates = read_rates(built / "data/processed/rates.csv")
     o3 = rates[(rates["model"] == "o3") & (rates["behaviour"] == "shutdown_sabotage")]
-    both = pd.concat([rates, o3.assign(study="my_lab_2026", reconstructed=False, k=50, rate=0.5)], ignore_index=True)
+    both = pd.concat([rates, o3.assign(study="my_lab_2026", reconstructed=False)], ignore_index=True)
     data = shutdown_sabotage_data(both)
     assert {"o3\n(study=my_lab_2026, reconstructed=False)", "o3\n(study=palisade_2025, reconstructed=True)"} <= set(data["label"])
     plt.close(plot_shutdown_sabotage(both))
