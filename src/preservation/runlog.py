@@ -1,4 +1,10 @@
-"""Logging for pipeline jobs: every job writes what it did to its Snakemake log file."""
+"""Logging for pipeline jobs: every job writes what it did to its Snakemake log file.
+
+INFO from this package (terms dropped, records quarantined, fits skipped) and
+warnings from everything else go to the log and to stderr; third-party
+libraries stay at WARNING because some log whole arrays at INFO. No
+timestamps, so logs of equal runs diff cleanly.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,14 @@ from collections.abc import Sequence
 
 
 def job_logger(name: str, log_files: Sequence[str]) -> logging.Logger:
-    """A logger writing to the job's log file (and stderr), without timestamps so logs diff cleanly."""
-    logger = logging.getLogger(f"preservation.{name}")
-    logger.setLevel(logging.INFO)
-    logger.handlers.clear()
+    """Route the job's logging to its log files and stderr; return the job's own logger."""
     formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     handlers += [logging.FileHandler(path, mode="w", encoding="utf-8") for path in log_files]
     for handler in handlers:
         handler.setFormatter(formatter)
-        logger.addHandler(handler)
-    return logger
+    root = logging.getLogger()
+    root.handlers = handlers
+    root.setLevel(logging.WARNING)
+    logging.getLogger("preservation").setLevel(logging.INFO)
+    return logging.getLogger(f"preservation.{name}")

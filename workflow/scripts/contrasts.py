@@ -3,10 +3,10 @@
 import pandas as pd
 
 from preservation.stats import ModelSpec, contrast_table
-from preservation.stats.logs import log_to
+from preservation.runlog import job_logger
 from preservation.stats.tables import write_contrasts_latex, write_csv
 
-log = log_to(snakemake.log[0])  # noqa: F821
+log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
 trials = pd.read_parquet(snakemake.input.trials)  # noqa: F821

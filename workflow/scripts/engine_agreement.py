@@ -6,10 +6,10 @@ import pandas as pd
 
 from preservation.stats import ModelSpec, crosscheck_fits, fit_study_models
 from preservation.stats.crosscheck import TABLE_DECIMALS
-from preservation.stats.logs import log_to
+from preservation.runlog import job_logger
 from preservation.stats.tables import write_csv
 
-log = log_to(snakemake.log[0])  # noqa: F821
+log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
 fits = fit_study_models(pd.read_parquet(snakemake.input.trials), spec)  # noqa: F821

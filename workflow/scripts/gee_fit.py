@@ -3,10 +3,10 @@
 import pandas as pd
 
 from preservation.stats import ModelSpec, fit_gee, study_cells
-from preservation.stats.logs import log_to
+from preservation.runlog import job_logger
 from preservation.stats.tables import gee_table, write_csv, write_gee_latex
 
-log = log_to(snakemake.log[0])  # noqa: F821
+log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
 gees = {(s, b): fit_gee(cells, spec.gee_cluster) for s, b, _, cells in study_cells(pd.read_parquet(snakemake.input.trials), spec)}  # noqa: F821

@@ -3,10 +3,10 @@
 import pandas as pd
 
 from preservation.stats import ModelSpec, fit_study_models
-from preservation.stats.logs import log_to
+from preservation.runlog import job_logger
 from preservation.stats.tables import fits_table, fixed_effects_table, random_effects_table, write_csv, write_glmm_latex
 
-log_to(snakemake.log[0])  # noqa: F821
+job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
 fits = fit_study_models(pd.read_parquet(snakemake.input.trials), spec)  # noqa: F821
