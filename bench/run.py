@@ -28,7 +28,9 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config")
+WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
+# Generated files under paper/ are not sources: a cold run must rebuild them.
+GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "tables", "*.executed.ipynb")
 STAGES = (
     ("ingest", ("ingest_trial_log", "ingest_published")),
     ("gather", ("gather_trials",)),
@@ -86,7 +88,10 @@ def scratch_workflow(target: Path, raw_dir: Path | None) -> Path:
     target.mkdir(parents=True)
     for part in WORKFLOW_PARTS:
         source = REPO / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=GENERATED)
+        else:
+            shutil.copy2(source, target / part)
     if raw_dir is None:
         shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
     else:

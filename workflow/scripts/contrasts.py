@@ -1,15 +1,14 @@
 """Snakemake script: per-model 2x2 contrasts with exact tests, Holm-adjusted."""
 
-import pandas as pd
-
 from preservation.stats import ModelSpec, contrast_table
 from preservation.runlog import job_logger
+from preservation.stats.study_models import read_trials
 from preservation.stats.tables import write_contrasts_latex, write_csv
 
 log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
-trials = pd.read_parquet(snakemake.input.trials)  # noqa: F821
+trials = read_trials(snakemake.input.trials, spec)  # noqa: F821
 if not spec.include_reconstructed:
     trials = trials[~trials["reconstructed"].astype(bool)]
 table = contrast_table(trials, spec.ci_level, snakemake.params.boschloo_max_product)  # noqa: F821

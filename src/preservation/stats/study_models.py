@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from preservation.stats.design import CellData, build_cells
+from preservation.stats.design import CellData, build_cells, parse_formula
 from preservation.stats.glmm import GlmmFit, fit_glmm
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,22 @@ class StudyFit:
     @property
     def fit_id(self) -> str:
         return f"{self.study}/{self.behaviour}"
+
+
+# Columns every stage of the models rules reads, whatever the formula.
+BASE_COLUMNS = ("study", "behaviour", "outcome", "reconstructed", "model", "scenario", "peer", "instructed")
+
+
+def read_trials(path: str, spec: ModelSpec) -> pd.DataFrame:
+    """The canonical table's columns the models use, and no others.
+
+    Provenance and id columns are most of the table's bytes, and the fits never
+    look at them.
+    """
+    factors = {name for formula in (spec.formula, *spec.formulas.values()) for term in parse_formula(formula)[1] for name in term}
+    wanted = {*BASE_COLUMNS, *factors, *spec.groups, spec.gee_cluster}
+    available = pq.read_schema(path).names
+    return pd.read_parquet(path, columns=[name for name in available if name in wanted])
 
 
 def study_cells(trials: pd.DataFrame, spec: ModelSpec) -> list[tuple[str, str, str, CellData]]:
