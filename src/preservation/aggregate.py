@@ -8,7 +8,7 @@ or in words are appended as their own rows: rate shown, n and interval empty.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,43 +29,76 @@ def cell_keys(by: Sequence[str]) -> list[str]:
 
 
 def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
-    """k and n per cell, counted batch by batch in Arrow so memory does not grow with trials.
+    """k, n and sources per cell, counted batch by batch so memory does not grow with trials.
 
-    String columns are read dictionary-encoded, so grouping hashes small integers;
-    partial counts per cell and source are merged whenever they double, so they
-    stay near the number of distinct (cell, source) pairs.
+    Arrow counts each batch per cell and source (string columns read
+    dictionary-encoded); each batch's cells and sources get global integer ids,
+    so the running state is two count arrays and one int64 per (cell, source)
+    pair, not a table of key columns per pair.
     """
     keys = cell_keys(by)
     strings = [name for name in (*keys, "source_file") if name not in BOOLEAN_KEYS]
     trials = pq.ParquetFile(trials_path, read_dictionary=strings)
-    columns = [*keys, "outcome", "source_file", "source_line"]
-    partial: list[pa.Table] = []
-    merged_rows = 0
+    cells: dict[tuple[object, ...], int] = {}
+    sources: dict[str, int] = {}
+    k = np.zeros(0, dtype=np.int64)
+    n = np.zeros(0, dtype=np.int64)
+    pairs: list[np.ndarray] = []
+    for chunk in _chunks(trials, [*keys, "outcome", "source_file", "source_line"]):
+        counted = _count_batch(chunk, keys).to_pandas()
+        cell = _cell_ids(counted, keys, cells)
+        k = np.bincount(cell, weights=counted["k"], minlength=len(cells)).astype(np.int64) + np.pad(k, (0, len(cells) - len(k)))
+        n = np.bincount(cell, weights=counted["n"], minlength=len(cells)).astype(np.int64) + np.pad(n, (0, len(cells) - len(n)))
+        pairs.append(np.unique(cell << 32 | _source_codes(counted, sources)))
+    frame = pd.DataFrame(list(cells), columns=keys)
+    frame["k"], frame["n"] = k, n
+    frame["sources"] = _source_lists(pairs, len(cells), sources)
+    return frame.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
+
+
+def _chunks(trials: pq.ParquetFile, columns: list[str]) -> Iterator[pa.Table]:
+    """Tables of at least BATCH_ROWS rows: small row groups are coalesced so that
+    the per-chunk work (one Python step per distinct cell) stays rare."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
     for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-        partial.append(_count_batch(pa.Table.from_batches([batch]), keys))
-        if sum(table.num_rows for table in partial) > 2 * merged_rows + BATCH_ROWS:
-            partial = [_merge(partial, [*keys, "source_file", "source_line"])]
-            merged_rows = partial[0].num_rows
-    if not partial:
-        return pd.DataFrame(columns=[*keys, "k", "n", "sources"])
-    pairs = _merge(partial, [*keys, "source_file", "source_line"]).combine_chunks()
-    # Sources as small integer codes: a trial log's file, or for a reconstructed
-    # trial its published figure's row, file:line (few, so named one by one).
-    files = pairs["source_file"].chunk(0) if pairs.num_rows else pa.array([], pa.dictionary(pa.int32(), pa.string()))
-    names = files.dictionary.to_pylist()
-    code = files.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    located = np.flatnonzero(pairs["source_line"].is_valid().to_numpy(zero_copy_only=False))
-    lines = pairs["source_line"].to_numpy(zero_copy_only=False)
-    for row in located:
-        code[row] = len(names)
-        names.append(f"{names[files.indices[row].as_py()]}:{int(lines[row])}")
-    pairs = pairs.append_column("source", pa.array(code))
-    counted = pairs.group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum"), ("source", "distinct")])
-    cells = counted.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in strings else f for f in counted.schema])).to_pandas()
-    cells = cells.rename(columns={"k_sum": "k", "n_sum": "n"})
-    cells["sources"] = [";".join(sorted({names[c] for c in codes})) for codes in cells.pop("source_distinct")]
-    cells[["k", "n"]] = cells[["k", "n"]].astype("int64")
-    return cells.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= BATCH_ROWS:
+            yield pa.Table.from_batches(pending).unify_dictionaries()
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending).unify_dictionaries()
+
+
+def _cell_ids(counted: pd.DataFrame, keys: list[str], cells: dict[tuple[object, ...], int]) -> np.ndarray:
+    """Global cell id of every row; only the batch's distinct cells pass through Python."""
+    local = counted.groupby(keys, observed=True, dropna=False, sort=False).ngroup().to_numpy()
+    distinct = counted[keys].drop_duplicates().astype(object)
+    distinct = distinct.where(distinct.notna(), None)
+    ids = np.array([cells.setdefault(cell, len(cells)) for cell in distinct.itertuples(index=False, name=None)], dtype=np.int64)
+    return ids[local]
+
+
+def _source_codes(counted: pd.DataFrame, sources: dict[str, int]) -> np.ndarray:
+    """Global source code of every row: a trial log's file, or for a reconstructed
+    trial its published figure's row, file:line (few, so named one by one)."""
+    files = counted["source_file"].cat
+    file_codes = np.array([sources.setdefault(name, len(sources)) for name in files.categories], dtype=np.int64)
+    codes = file_codes[files.codes.to_numpy()]
+    located = counted["source_line"].notna().to_numpy()
+    for row in np.flatnonzero(located):
+        name = f"{counted['source_file'].iat[row]}:{int(counted['source_line'].iat[row])}"
+        codes[row] = sources.setdefault(name, len(sources))
+    return codes
+
+
+def _source_lists(pairs: list[np.ndarray], n_cells: int, sources: dict[str, int]) -> list[str]:
+    """Each cell's sources, sorted and joined with ';'."""
+    combined = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, dtype=np.int64)
+    names = np.array(sorted(sources, key=sources.__getitem__), dtype=object)
+    per_cell = np.split(combined & 0xFFFFFFFF, np.searchsorted(combined >> 32, np.arange(1, n_cells)))
+    return [";".join(sorted(names[codes])) for codes in per_cell]
 
 
 def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
@@ -76,13 +109,6 @@ def _count_batch(rows: pa.Table, keys: list[str]) -> pa.Table:
         [("outcome", "sum"), ("outcome", "count")]
     )
     return counted.rename_columns({"outcome_sum": "k", "outcome_count": "n"})
-
-
-def _merge(partial: list[pa.Table], by: list[str]) -> pa.Table:
-    """Sum partial k and n over equal groups (dictionaries unified first, as grouping requires)."""
-    table = pa.concat_tables(partial).unify_dictionaries()
-    merged = table.group_by(by, use_threads=False).aggregate([("k", "sum"), ("n", "sum")])
-    return merged.rename_columns({"k_sum": "k", "n_sum": "n"})
 
 
 def rates_table(cells: pd.DataFrame, figures: pd.DataFrame, by: Sequence[str], level: float = 0.95) -> pd.DataFrame:
