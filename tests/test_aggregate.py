@@ -10,7 +10,7 @@ from preservation.ingest.published import read_published
 from preservation.ingest.trial_log import read_trial_log
 from preservation.ingest.validator import compile_validator
 from preservation.records import factor_names
-from preservation.shards import write_table
+from preservation.writers import write_table
 
 
 def test_cells_counted_per_condition_and_reported_rows_appended(tmp_path, config, trial_log_schema):

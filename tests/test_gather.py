@@ -9,7 +9,8 @@ from preservation.ingest.trial_log import read_trial_log
 from preservation.ingest.validator import compile_validator
 from preservation.quarantine import IngestError
 from preservation.records import factor_names
-from preservation.shards import gather, write_shard
+from preservation.shards import gather
+from preservation.writers import write_shard
 
 
 @pytest.fixture

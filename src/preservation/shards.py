@@ -26,9 +26,8 @@ import pyarrow.parquet as pq
 
 from preservation.quarantine import IngestError, Quarantined, read_quarantine
 from preservation.records import PROVENANCE_COLUMNS, trial_schema
-from preservation.writers import PARQUET_OPTIONS, write_json, write_shard, write_table
+from preservation.writers import PARQUET_OPTIONS
 
-__all__ = ["gather", "resolve_duplicates", "write_json", "write_shard", "write_table"]
 
 TRIAL_KEY = ("study", "trial_id")
 OCCURRENCE = (*TRIAL_KEY, *PROVENANCE_COLUMNS)

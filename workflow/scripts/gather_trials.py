@@ -4,7 +4,8 @@ from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
 from preservation.records import factor_names
 from preservation.runlog import job_logger
-from preservation.shards import gather, write_json
+from preservation.shards import gather
+from preservation.writers import write_json
 
 logger = job_logger("gather", snakemake.log)
 _, quarantined, summary = gather(

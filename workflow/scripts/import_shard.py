@@ -5,7 +5,7 @@ import pandas as pd
 from preservation.coding.agreement import PAIR_COLUMNS
 from preservation.ingest.sources import Unit, read_unit
 from preservation.runlog import job_logger
-from preservation.shards import write_shard
+from preservation.writers import write_shard
 
 logger = job_logger("import", snakemake.log)
 unit = Unit(**{**snakemake.params.unit, "inputs": tuple(snakemake.params.unit["inputs"])})
