@@ -2,19 +2,37 @@
 # the lme4 cross-check (issue 3). Included from the Snakefile; targets:
 #   <processed_dir>/models/{fixed_effects,random_effects,fits,gee,contrasts,engine_agreement}.csv
 #   paper/tables/{glmm_fixed_effects,gee,contrasts}.tex
+# Every model rule reads the counted cells (model_cells), never the per-trial table.
 
-MODELS_DIR = f"{config['processed_dir']}/models"
-TRIALS = f"{config['processed_dir']}/trials.parquet"
+MODELS_DIR = f"{PROCESSED}/models"
+CELLS = f"{MODELS_DIR}/cells.parquet"
+
+
+rule model_cells:
+    input:
+        trials=f"{PROCESSED}/trials.parquet",
+    output:
+        cells=CELLS,
+    benchmark:
+        "benchmarks/models/model_cells.tsv"
+    log:
+        "logs/models/model_cells.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/model_cells.py"
 
 
 rule glmm:
     input:
-        trials=TRIALS,
+        cells=CELLS,
     output:
         fixed=report(f"{MODELS_DIR}/fixed_effects.csv", caption="../report/fixed_effects.rst", category="Models"),
         random=report(f"{MODELS_DIR}/random_effects.csv", caption="../report/random_effects.rst", category="Models"),
         fits=report(f"{MODELS_DIR}/fits.csv", caption="../report/fits.rst", category="Models"),
         tex="paper/tables/glmm_fixed_effects.tex",
+    benchmark:
+        "benchmarks/models/glmm.tsv"
     log:
         "logs/models/glmm.log",
     conda:
@@ -25,10 +43,12 @@ rule glmm:
 
 rule gee:
     input:
-        trials=TRIALS,
+        cells=CELLS,
     output:
         csv=report(f"{MODELS_DIR}/gee.csv", caption="../report/gee.rst", category="Models"),
         tex="paper/tables/gee.tex",
+    benchmark:
+        "benchmarks/models/gee.tsv"
     log:
         "logs/models/gee.log",
     conda:
@@ -39,12 +59,14 @@ rule gee:
 
 rule contrasts:
     input:
-        trials=TRIALS,
+        cells=CELLS,
     output:
         csv=report(f"{MODELS_DIR}/contrasts.csv", caption="../report/contrasts.rst", category="Models"),
         tex="paper/tables/contrasts.tex",
     params:
         boschloo_max_product=config.get("models", {}).get("boschloo_max_product", 62500),
+    benchmark:
+        "benchmarks/models/contrasts.tsv"
     log:
         "logs/models/contrasts.log",
     conda:
@@ -55,12 +77,14 @@ rule contrasts:
 
 rule engine_agreement:
     input:
-        trials=TRIALS,
+        cells=CELLS,
         script="workflow/scripts/glmer_crosscheck.R",
     output:
         csv=report(f"{MODELS_DIR}/engine_agreement.csv", caption="../report/engine_agreement.rst", category="Models"),
     params:
         rscript=config.get("models", {}).get("rscript", "Rscript"),
+    benchmark:
+        "benchmarks/models/engine_agreement.tsv"
     log:
         "logs/models/engine_agreement.log",
     conda:

@@ -2,13 +2,13 @@
 
 from preservation.stats import ModelSpec, contrast_table
 from preservation.runlog import job_logger
-from preservation.stats.study_models import read_trials
+from preservation.stats.model_cells import read_model_cells
 from preservation.stats.tables import write_contrasts_latex, write_csv
 
 log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
-trials = read_trials(snakemake.input.trials, spec)  # noqa: F821
+trials = read_model_cells(snakemake.input.cells)  # noqa: F821
 if not spec.include_reconstructed:
     trials = trials[~trials["reconstructed"].astype(bool)]
 table = contrast_table(trials, spec.ci_level, snakemake.params.boschloo_max_product)  # noqa: F821

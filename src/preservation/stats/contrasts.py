@@ -20,6 +20,8 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from preservation.stats.design import as_counts
+
 STRATA = ["study", "behaviour", "model", "scenario"]
 BOSCHLOO_MAX_PRODUCT = 250 * 250  # n1 * n0 above which Boschloo's cost (minutes) is not paid
 
@@ -69,16 +71,17 @@ def holm(p: pd.Series) -> pd.Series:
 def contrast_table(trials: pd.DataFrame, level: float = 0.95, boschloo_max_product: int = BOSCHLOO_MAX_PRODUCT) -> pd.DataFrame:
     """All per-model 2x2 contrasts (instructed; each peer kind vs none), Holm-adjusted.
 
-    Other factors (goal conflict, urgency, ...) are pooled within
+    ``trials`` is the counted cell table (stats.model_cells) or one row per
+    trial. Other factors (goal conflict, urgency, ...) are pooled within
     study x behaviour x model x scenario.
     """
     rows = []
-    for key, part in trials.groupby(STRATA, sort=True):
+    for key, part in as_counts(trials).groupby(STRATA, sort=True):
         for contrast, stratum, exposed, reference in _pairs(part):
-            n1, n0 = int(exposed.sum()), int(reference.sum())
+            n1, n0 = int(part.loc[exposed, "n"].sum()), int(part.loc[reference, "n"].sum())
             if n1 == 0 or n0 == 0:
                 continue
-            k1, k0 = int(part.loc[exposed, "outcome"].sum()), int(part.loc[reference, "outcome"].sum())
+            k1, k0 = int(part.loc[exposed, "k"].sum()), int(part.loc[reference, "k"].sum())
             rows.append({**dict(zip(STRATA, key)), "contrast": contrast, "stratum": stratum, "k1": k1, "n1": n1, "k0": k0, "n0": n0,
                          **two_by_two(k1, n1, k0, n0, level, boschloo_max_product)})
     columns = [*STRATA, "contrast", "stratum", "k1", "n1", "k0", "n0", "rate1", "rate0", "risk_difference", "rd_ci_low", "rd_ci_high",

@@ -76,6 +76,13 @@ def parse_formula(formula: str) -> tuple[str, list[tuple[str, ...]]]:
     return lhs, unique
 
 
+def as_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows with counts k of n: one row per trial (with its 0/1 ``outcome``) is n = 1."""
+    if {"k", "n"} <= set(table.columns):
+        return table
+    return table.assign(k=table[RESPONSE].astype(int), n=1)
+
+
 def _as_labels(series: pd.Series) -> pd.Series:
     """Factor values as strings; booleans become 'false'/'true'."""
     values = series.astype(object).where(series.notna(), None)
@@ -102,6 +109,9 @@ def build_cells(
 ) -> CellData:
     """Aggregate one study x behaviour subset into cells and a design matrix.
 
+    ``trials`` holds counts ``k`` of ``n`` per row (see :func:`as_counts`;
+    a table with one row per trial and its ``outcome`` is read as n = 1).
+
     ``groups`` lists candidate grouping factors for random intercepts; a
     candidate is used only when its column exists, is recorded for every
     trial and takes at least two values. Fixed-effect factors that take a
@@ -117,6 +127,7 @@ def build_cells(
         raise ValueError(f"response must be {RESPONSE!r}, got {response!r}")
     dropped: list[str] = []
 
+    trials = as_counts(trials)
     factors = sorted({name for term in terms for name in term})
     missing = [f for f in factors if f not in trials.columns]
     if missing:
@@ -124,9 +135,8 @@ def build_cells(
     data = pd.DataFrame({f: _as_labels(trials[f]) for f in factors}, index=trials.index)
     incomplete = data.isna().any(axis=1)
     if incomplete.any():
-        dropped.append(f"{int(incomplete.sum())} trials excluded: missing value in {', '.join(factors)}")
+        dropped.append(f"{int(trials.loc[incomplete, 'n'].sum())} trials excluded: missing value in {', '.join(factors)}")
         data = data.loc[~incomplete]
-    outcome = trials.loc[data.index, RESPONSE].astype(int)
 
     constant = {f: data[f].unique().tolist() for f in factors if data[f].nunique() < 2}
     kept_terms = [t for t in terms if not set(t) & set(constant)]
@@ -142,7 +152,7 @@ def build_cells(
             continue
         labels = trials.loc[data.index, g]
         if labels.isna().any():
-            dropped.append(f"grouping factor '{g}' dropped: missing for {int(labels.isna().sum())} trials")
+            dropped.append(f"grouping factor '{g}' dropped: missing for {int(trials.loc[labels.index[labels.isna()], 'n'].sum())} trials")
             continue
         if labels.nunique() < 2:
             dropped.append(f"grouping factor '{g}' dropped: a single level")
@@ -153,12 +163,12 @@ def build_cells(
     frame = data[used].copy()
     for g in group_cols:
         frame[f"__g_{g}"] = trials.loc[data.index, g].astype(str)
-    frame[RESPONSE] = outcome
-    keys = [c for c in frame.columns if c != RESPONSE]
+    keys = list(frame.columns)
+    frame[["k", "n"]] = trials.loc[data.index, ["k", "n"]]
     if keys:
-        cells = frame.groupby(keys, sort=True, dropna=False)[RESPONSE].agg(["sum", "count"]).reset_index()
+        cells = frame.groupby(keys, sort=True, dropna=False)[["k", "n"]].sum().reset_index()
     else:
-        cells = pd.DataFrame({"sum": [int(outcome.sum())], "count": [len(outcome)]})
+        cells = pd.DataFrame({"k": [int(frame["k"].sum())], "n": [int(frame["n"].sum())]})
 
     levels = {f: _ordered_levels(cells[f].tolist(), reference_levels.get(f), declared_levels.get(f)) for f in used}
     columns = ["(Intercept)"]
@@ -192,8 +202,8 @@ def build_cells(
     return CellData(
         X=X_full[:, keep],
         columns=kept_columns,
-        k=cells["sum"].to_numpy(dtype=float),
-        n=cells["count"].to_numpy(dtype=float),
+        k=cells["k"].to_numpy(dtype=float),
+        n=cells["n"].to_numpy(dtype=float),
         groups=group_codes,
         group_levels=group_levels,
         formula=used_formula,

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from preservation.stats.design import CellData, build_cells, parse_formula
+from preservation.stats.design import CellData, build_cells
 from preservation.stats.glmm import GlmmFit, fit_glmm
 
 log = logging.getLogger(__name__)
@@ -76,24 +75,11 @@ class StudyFit:
         return f"{self.study}/{self.behaviour}"
 
 
-# Columns every stage of the models rules reads, whatever the formula.
-BASE_COLUMNS = ("study", "behaviour", "outcome", "reconstructed", "model", "scenario", "peer", "instructed")
-
-
-def read_trials(path: str, spec: ModelSpec) -> pd.DataFrame:
-    """The canonical table's columns the models use, and no others.
-
-    Provenance and id columns are most of the table's bytes, and the fits never
-    look at them.
-    """
-    factors = {name for formula in (spec.formula, *spec.formulas.values()) for term in parse_formula(formula)[1] for name in term}
-    wanted = {*BASE_COLUMNS, *factors, *spec.groups, spec.gee_cluster}
-    available = pq.read_schema(path).names
-    return pd.read_parquet(path, columns=[name for name in available if name in wanted])
-
-
 def study_cells(trials: pd.DataFrame, spec: ModelSpec) -> list[tuple[str, str, str, CellData]]:
-    """(study, behaviour, requested formula, cells) for every subset, sorted."""
+    """(study, behaviour, requested formula, cells) for every subset, sorted.
+
+    ``trials`` is the counted cell table (stats.model_cells) or one row per trial.
+    """
     data = trials if spec.include_reconstructed else trials[~trials["reconstructed"].astype(bool)]
     out = []
     for (study, behaviour), part in data.groupby(["study", "behaviour"], sort=True):
@@ -123,5 +109,5 @@ def fit_subset(study: str, behaviour: str, formula: str, cells: CellData, nagq: 
 
 
 def fit_study_models(trials: pd.DataFrame, spec: ModelSpec) -> list[StudyFit]:
-    """Fit the configured GLMM to every study x behaviour subset."""
+    """Fit the configured GLMM to every study x behaviour subset of counted cells or trials."""
     return [fit_subset(s, b, f, cells, spec.nagq) for s, b, f, cells in study_cells(trials, spec)]

@@ -1,0 +1,66 @@
+"""Count the trial table into the cells every model is fitted from.
+
+GLMMs, GEEs and 2x2 contrasts on 0/1 outcomes depend on the data only through
+k successes out of n trials per distinct combination of the columns they use,
+so the model rules read this small table instead of one row per trial. It is
+counted in Arrow, batch by batch, with a running total no larger than the
+number of cells: memory stays flat however many trials the table holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from preservation.stats.design import parse_formula
+from preservation.stats.study_models import ModelSpec
+
+# Columns every model stage reads, whatever the formula.
+BASE_COLUMNS = ("study", "behaviour", "reconstructed", "model", "scenario", "peer", "instructed")
+BATCH_ROWS = 1 << 20
+
+
+def model_columns(spec: ModelSpec, available: Iterable[str]) -> list[str]:
+    """The trial-table columns the configured models use, in table order."""
+    factors = {name for formula in (spec.formula, *spec.formulas.values()) for term in parse_formula(formula)[1] for name in term}
+    wanted = {*BASE_COLUMNS, *factors, *spec.groups, spec.gee_cluster} - {"outcome"}
+    return [name for name in available if name in wanted]
+
+
+def count_model_cells(trials_path: str, spec: ModelSpec) -> pa.Table:
+    """k and n per distinct combination of the model columns, sorted by them."""
+    trials = pq.ParquetFile(trials_path)
+    keys = model_columns(spec, trials.schema_arrow.names)
+    strings = [name for name in keys if pa.types.is_string(trials.schema_arrow.field(name).type)]
+    trials = pq.ParquetFile(trials_path, read_dictionary=strings)
+    total: pa.Table | None = None
+    for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=[*keys, "outcome"]):
+        counted = pa.Table.from_batches([batch]).group_by(keys, use_threads=False).aggregate(
+            [("outcome", "sum"), ("outcome", "count")]
+        )
+        counted = _plain_strings(counted.rename_columns([*keys, "k", "n"]))
+        total = counted if total is None else _plain_strings(
+            pa.concat_tables([total, counted]).group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum")])
+            .rename_columns([*keys, "k", "n"])
+        )
+    if total is None:
+        schema = trials.schema_arrow
+        return pa.schema([*(pa.field(name, schema.field(name).type) for name in keys), ("k", pa.int64()), ("n", pa.int64())]).empty_table()
+    return total.sort_by([(name, "ascending", "at_end") for name in keys])
+
+
+def _plain_strings(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded, so tables from different batches concatenate."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(index, field.name, pc.cast(table[field.name], pa.string()))
+    return table
+
+
+def read_model_cells(path: str) -> pd.DataFrame:
+    """The counted cells as a DataFrame, nullable columns kept as they were written."""
+    return pd.read_parquet(path)
