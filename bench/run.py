@@ -6,7 +6,8 @@ through `snakemake --cores 2 --until <rules>`, so times include Snakemake's own
 start-up. Per stage: wall time, records/s, the peak RSS of any process (from
 wait4) and of any job (from the rules' `benchmark:` files). Beside them, on the
 same data: pyarrow.json.read_json (the parsing floor) and R's glmer on the
-same cells when Rscript and lme4 exist. Last, the shipped data: a cold run
+same cells when Rscript and lme4 exist; and the Snakemake floor, as many
+start-only jobs as there are trial logs. Last, the shipped data: a cold run
 and a no-op re-run. Prints a table; writes bench/results.json.
 """
 
@@ -58,6 +59,20 @@ with tempfile.TemporaryDirectory() as scratch:
         shard = read_trial_log(path, validate, factor_names(config))
         write_shard(shard, *(f"{scratch}/shard{suffix}" for suffix in (".parquet", ".quarantine.jsonl", ".summary.json")))
 print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+# The fixed cost of per-file jobs: as many Snakemake `script:` jobs as there are
+# trial logs, each starting Python and importing what an ingest job imports, and
+# doing nothing else. No ingest stage built from per-file jobs can beat it.
+FLOOR_SNAKEFILE = """
+rule all:
+    input: expand("floor/{i}.done", i=range(int(config["jobs"])))
+rule start_only:
+    output: "floor/{i}.done"
+    script: "floor.py"
+"""
+FLOOR_SCRIPT = """
+import preservation.ingest.trial_log, preservation.ingest.validator, preservation.runlog, preservation.writers
+open(snakemake.output[0], "w").close()
 """
 GLMER = """
 args <- commandArgs(trailingOnly = TRUE)
@@ -147,7 +162,7 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     seconds, cpu = (float(value) for value in output.split())
     in_process = {"wall_s": round(seconds, 2), "records_per_s": round(records / seconds), "cpu_s": round(cpu, 2)}
     in_process |= {"records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
-    reference = {"read_json": read_json, "ingest_code_in_process": in_process}
+    reference = {"read_json": read_json, "ingest_code_in_process": in_process, "snakemake_floor": snakemake_floor(workdir, len(trial_logs))}
     glmer = fit_glmer(workdir)
     if glmer:
         reference["glmer"] = glmer
@@ -165,6 +180,17 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
         "ingest_code_vs_read_json_cpu": round(in_process["records_per_cpu_s"] / read_json["records_per_cpu_s"], 3),
         "peak_rss_any_process_mib": max(stage["peak_rss_mib"] for stage in stages.values()),
     }
+
+
+def snakemake_floor(workdir: Path, jobs: int) -> dict[str, Any]:
+    """Wall and CPU seconds of `jobs` start-only script jobs (FLOOR_SNAKEFILE) at --cores 2."""
+    floor = workdir / "floor"
+    shutil.rmtree(floor, ignore_errors=True)
+    floor.mkdir()
+    (floor / "Snakefile").write_text(FLOOR_SNAKEFILE, encoding="utf-8")
+    (floor / "floor.py").write_text(FLOOR_SCRIPT, encoding="utf-8")
+    wall, cpu, _, _ = measure([SNAKEMAKE, "--cores", "2", "--config", f"jobs={jobs}"], floor)
+    return {"jobs": jobs, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
 def fit_glmer(workdir: Path) -> dict[str, Any] | None:
@@ -213,6 +239,11 @@ def print_table(results: dict[str, Any]) -> None:
         print(
             f"{name:<10} ingest..aggregate {size['ingest_to_aggregate_wall_s']} s wall; ingest at {size['ingest_vs_read_json']:.2f}x "
             f"read_json's records/s ({size['ingest_vs_read_json_cpu']:.2f}x per CPU s); peak RSS of any process {size['peak_rss_any_process_mib']} MiB"
+        )
+        floor = size["reference"]["snakemake_floor"]
+        print(
+            f"{name:<10} Snakemake floor: {floor['jobs']} start-only script jobs take {floor['wall_s']} s wall ({floor['cpu_s']} CPU s), "
+            f"{floor['wall_s'] / size['reference']['read_json']['wall_s']:.1f}x read_json's time for the whole stage"
         )
         print(
             f"{name:<10} ingest code in one process (no Snakemake or interpreter start-up): {size['ingest_code_vs_read_json']:.2f}x "

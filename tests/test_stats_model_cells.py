@@ -5,8 +5,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from preservation.stats import ModelSpec, contrast_table, fit_study_models
+from preservation.stats import ModelSpec, contrast_table, fit_study_models, study_cells
 from preservation.stats import model_cells
+from preservation.stats.fit_store import read_fits_json, stored_fits, write_fits_json
 from preservation.stats.model_cells import count_model_cells, read_model_cells
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 
@@ -67,3 +68,21 @@ def test_an_empty_trial_table_gives_an_empty_cell_table(tmp_path):
     pq.write_table(pa.Table.from_pandas(trial_table().iloc[:0], preserve_index=False), path)
     cells = count_model_cells(str(path), ModelSpec())
     assert cells.num_rows == 0 and cells.column_names[-2:] == ["k", "n"]
+
+
+def test_stored_fits_round_trip_exactly_and_pair_with_rebuilt_cells(tmp_path):
+    trials = trial_table()
+    spec = ModelSpec(groups=("model", "batch"))
+    fits = fit_study_models(trials, spec)
+    write_fits_json(fits, tmp_path / "fits.json")
+    first = (tmp_path / "fits.json").read_bytes()
+
+    paired = stored_fits(study_cells(trials, spec), read_fits_json(tmp_path / "fits.json"))
+
+    write_fits_json(paired, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == first
+    for original, stored in zip(fits, paired, strict=True):
+        assert stored.fit_id == original.fit_id and stored.cells.formula == original.cells.formula
+        np.testing.assert_array_equal(stored.fit.beta, original.fit.beta)
+        np.testing.assert_array_equal(stored.fit.sd_se, original.fit.sd_se)  # NaN on a boundary SD survives
+        assert stored.fit.columns == original.fit.columns and stored.fit.n_levels == original.fit.n_levels

@@ -30,6 +30,7 @@ rule glmm:
         fixed=report(f"{MODELS_DIR}/fixed_effects.csv", caption="../report/fixed_effects.rst", category="Models"),
         random=report(f"{MODELS_DIR}/random_effects.csv", caption="../report/random_effects.rst", category="Models"),
         fits=report(f"{MODELS_DIR}/fits.csv", caption="../report/fits.rst", category="Models"),
+        fits_json=f"{MODELS_DIR}/fits.json",
         tex="paper/tables/glmm_fixed_effects.tex",
     benchmark:
         "benchmarks/models/glmm.tsv"
@@ -78,6 +79,7 @@ rule contrasts:
 rule engine_agreement:
     input:
         cells=CELLS,
+        fits=f"{MODELS_DIR}/fits.json",
         script="workflow/scripts/glmer_crosscheck.R",
     output:
         csv=report(f"{MODELS_DIR}/engine_agreement.csv", caption="../report/engine_agreement.rst", category="Models"),

@@ -2,6 +2,7 @@
 
 from preservation.stats import ModelSpec, fit_study_models
 from preservation.runlog import job_logger
+from preservation.stats.fit_store import write_fits_json
 from preservation.stats.model_cells import read_model_cells
 from preservation.stats.tables import fits_table, fixed_effects_table, random_effects_table, write_csv, write_glmm_latex
 
@@ -13,4 +14,5 @@ fixed = fixed_effects_table(fits, spec.ci_level)
 write_csv(fixed, snakemake.output.fixed)  # noqa: F821
 write_csv(random_effects_table(fits), snakemake.output.random)  # noqa: F821
 write_csv(fits_table(fits), snakemake.output.fits)  # noqa: F821
+write_fits_json(fits, snakemake.output.fits_json)  # noqa: F821
 write_glmm_latex(fixed, snakemake.output.tex, spec.ci_level)  # noqa: F821

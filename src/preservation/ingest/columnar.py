@@ -85,8 +85,11 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     _parse_blocks(buffer, offsets, good, options, pieces, failed)
     table = pa.concat_tables(pieces) if pieces else options.explicit_schema.append(LINE).empty_table()
     invalid = _invalid(table, schema)
-    suspects = np.concatenate([np.flatnonzero(~framed & ~empty) + 1, *failed, table["line"].filter(invalid).to_numpy()])
-    return Parsed(table.filter(pc.invert(invalid)), np.sort(suspects), lines, int(empty.sum()))
+    suspects = [np.flatnonzero(~framed & ~empty) + 1, *failed]
+    if pc.any(invalid).as_py():  # filtering copies every column, so only when needed
+        suspects.append(table["line"].filter(invalid).to_numpy())
+        table = table.filter(pc.invert(invalid))
+    return Parsed(table, np.sort(np.concatenate(suspects)), lines, int(empty.sum()))
 
 
 def _lines_containing(data: bytes, needle: bytes, lines: Lines) -> np.ndarray:
