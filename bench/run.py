@@ -5,9 +5,10 @@ points raw_dir at generated data (bench/generate.py), and each stage runs
 through `snakemake --cores 2 --until <rules>`, so times include Snakemake's own
 start-up. Per stage: wall time, records/s, the peak RSS of any process (from
 wait4) and of any job (from the rules' `benchmark:` files). Beside them, on the
-same data: pyarrow.json.read_json (the parsing floor) and R's glmer on the
-same cells when Rscript and lme4 exist; and the Snakemake floor, as many
-start-only jobs as there are trial logs. Last, the shipped data: a cold run
+same data: pyarrow.json.read_json (the parsing floor); R's glmer on the same
+counted cells as the Python fits (the engine_agreement job), when Rscript and
+lme4 exist; and the Snakemake floor, as many start-only jobs as there are
+trial logs. Last, the shipped data: a cold run
 and a no-op re-run. Prints a table; writes bench/results.json.
 """
 
@@ -24,7 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
+
+from preservation.stats.crosscheck import glmer_unavailable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -37,6 +41,7 @@ STAGES = (
     ("gather", ("gather_trials",)),
     ("aggregate", ("rates",)),
     ("fit", ("glmm",)),
+    ("glmer", ("engine_agreement",)),
 )
 READ_JSON = """
 import sys, time, pyarrow.json as pj
@@ -74,14 +79,6 @@ FLOOR_SCRIPT = """
 import preservation.ingest.trial_log, preservation.ingest.validator, preservation.runlog, preservation.writers
 open(snakemake.output[0], "w").close()
 """
-GLMER = """
-args <- commandArgs(trailingOnly = TRUE)
-cells <- read.csv(args[1])
-elapsed <- system.time(fit <- lme4::glmer(cbind(k, n - k) ~ instructed + (1 | model), data = cells, family = binomial))
-cat(elapsed[["elapsed"]], nrow(cells), "\\n")
-"""
-
-
 def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds of the whole process tree, peak RSS in MiB of its
     largest process, and stdout. CPU seconds matter on a shared machine, where
@@ -138,7 +135,7 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     stages = {}
     for stage, names in STAGES:
         present = [name for name in names if name in rules]
-        if not present:
+        if not present or (stage == "glmer" and glmer_unavailable() is not None):
             continue
         wall, cpu, peak, _ = measure([SNAKEMAKE, "--cores", "2", "--until", *present], workdir)
         jobs, job_seconds, job_cpu, job_rss = job_benchmarks(workdir, seen)
@@ -163,9 +160,8 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     in_process = {"wall_s": round(seconds, 2), "records_per_s": round(records / seconds), "cpu_s": round(cpu, 2)}
     in_process |= {"records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
     reference = {"read_json": read_json, "ingest_code_in_process": in_process, "snakemake_floor": snakemake_floor(workdir, len(trial_logs))}
-    glmer = fit_glmer(workdir)
-    if glmer:
-        reference["glmer"] = glmer
+    if "glmer" in stages:
+        reference["glmer_same_cells"] = glmer_same_cells(workdir)
     total = sum(stages[stage]["wall_s"] for stage in ("ingest", "gather", "aggregate"))
     return {
         "records": records,
@@ -193,21 +189,24 @@ def snakemake_floor(workdir: Path, jobs: int) -> dict[str, Any]:
     return {"jobs": jobs, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
-def fit_glmer(workdir: Path) -> dict[str, Any] | None:
-    """glmer on the shutdown-sabotage cells of rates.csv (model x instructed), if R and lme4 exist."""
-    rscript = shutil.which("Rscript")
-    if rscript is None or subprocess.run([rscript, "-e", "library(lme4)"], capture_output=True).returncode != 0:
-        return None
-    with (workdir / "data/processed/rates.csv").open(encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["behaviour"] == "shutdown_sabotage" and row["evidence"] == "counts"]
-    cells = workdir / "glmer_cells.csv"
-    with cells.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["model", "instructed", "k", "n"])
-        writer.writerows([row["model"], row["instructed"], row["k"], row["n"]] for row in rows)
-    wall, _, peak, output = measure([rscript, "-e", GLMER, str(cells)], workdir)
-    fit_seconds, cells_used = output.split()[-2:]
-    return {"cells": int(cells_used), "fit_s": round(float(fit_seconds), 2), "wall_s": round(wall, 2), "peak_rss_mib": round(peak, 1)}
+def glmer_same_cells(workdir: Path) -> dict[str, Any]:
+    """The glmm job (Python fits) against the engine_agreement job (glmer) on the same counted cells.
+
+    Both jobs read the same cells table and build the same design; they differ
+    in who fits (engine_agreement reuses the Python fits from fits.json).
+    """
+    table = pd.read_csv(workdir / "data/processed/models/engine_agreement.csv")
+    seconds = {}
+    for rule in ("glmm", "engine_agreement"):
+        row = next(csv.DictReader((workdir / f"benchmarks/models/{rule}.tsv").open(encoding="utf-8"), delimiter="\t"))
+        seconds[rule] = round(float(row["s"]), 2)
+    return {
+        "fits": int(table[["study", "behaviour"]].drop_duplicates().shape[0]),
+        "parameters": len(table),
+        "all_within_tolerance": bool(table["within_tolerance"].eq(True).all()),
+        "python_job_s": seconds["glmm"],
+        "glmer_job_s": seconds["engine_agreement"],
+    }
 
 
 def bench_shipped() -> dict[str, Any]:
@@ -233,9 +232,12 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{name:<10} {label:<14} {read['wall_s']:>7.2f} {read['records_per_s']:>10,} {read['cpu_s']:>7.2f} "
                 f"{read['records_per_cpu_s']:>10,} {read['peak_rss_mib']:>12.1f}"
             )
-        if "glmer" in size["reference"]:
-            glmer = size["reference"]["glmer"]
-            print(f"{name:<10} {'ref R glmer':<14} {glmer['wall_s']:>7.2f}   fit {glmer['fit_s']} s on {glmer['cells']} cells, peak RSS {glmer['peak_rss_mib']} MiB")
+        if "glmer_same_cells" in size["reference"]:
+            glmer = size["reference"]["glmer_same_cells"]
+            print(
+                f"{name:<10} model fit on the same cells: Python (glmm job) {glmer['python_job_s']} s, glmer (engine_agreement job) "
+                f"{glmer['glmer_job_s']} s; {glmer['fits']} fits, {glmer['parameters']} parameters, all within tolerance: {glmer['all_within_tolerance']}"
+            )
         print(
             f"{name:<10} ingest..aggregate {size['ingest_to_aggregate_wall_s']} s wall; ingest at {size['ingest_vs_read_json']:.2f}x "
             f"read_json's records/s ({size['ingest_vs_read_json_cpu']:.2f}x per CPU s); peak RSS of any process {size['peak_rss_any_process_mib']} MiB"

@@ -30,7 +30,8 @@ def test_cells_count_every_combination_of_the_model_columns(tmp_path, monkeypatc
     trials = trial_table()
     path = tmp_path / "trials.parquet"
     pq.write_table(pa.Table.from_pandas(trials, preserve_index=False), path, row_group_size=500)
-    monkeypatch.setattr(model_cells, "BATCH_ROWS", 700)  # many batches, so running totals are merged
+    monkeypatch.setattr(model_cells, "BATCH_ROWS", 700)  # many batches,
+    monkeypatch.setattr(model_cells, "COMPACT_ROWS", 100)  # whose counts are merged along the way
     spec = ModelSpec(groups=("model", "batch"))
 
     cells = count_model_cells(str(path), spec).to_pandas()

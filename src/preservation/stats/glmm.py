@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, sparse, special
 
 SINGULAR_TOL = 1e-4  # lme4::isSingular's default tolerance on theta
 GRAD_TOL = 0.002  # lme4's check.conv.grad tolerance on the scaled gradient
@@ -105,10 +105,9 @@ class MarginalDeviance:
         self.constant = float(-2.0 * np.sum(self._sat + special.gammaln(self.n + 1) - special.gammaln(self.k + 1) - special.gammaln(self.n - self.k + 1)))
         offsets = np.cumsum([0, *self.n_levels])
         self._index = [c + off for c, off in zip(self.codes, offsets[:-1])]
-        if len(self.codes) > 1:
-            self.Z = np.zeros((len(self.k), self.q))
-            for idx in self._index:
-                self.Z[np.arange(len(self.k)), idx] = 1.0
+        if len(self.codes) > 1:  # sparse: one 1 per factor in each row, however many cells
+            rows = np.tile(np.arange(len(self.k)), len(self._index))
+            self.Z = sparse.csr_matrix((np.ones(len(rows)), (rows, np.concatenate(self._index))), shape=(len(self.k), self.q))
         self._u = np.zeros(self.q)
         if nagq > 1:
             nodes, weights = np.polynomial.hermite_e.hermegauss(nagq)
@@ -136,8 +135,8 @@ class MarginalDeviance:
         """I + L Z'WZ L: a vector (its diagonal) for one factor, else a matrix."""
         if len(self.codes) == 1:
             return 1.0 + lam**2 * self._ztv(w)
-        ZL = self.Z * lam
-        return np.eye(self.q) + ZL.T @ (ZL * w[:, None])
+        ZL = self.Z @ sparse.diags(lam)
+        return np.eye(self.q) + (ZL.T @ sparse.diags(w) @ ZL).toarray()
 
     def modes(self, beta: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Penalised IRLS: conditional modes u, linear predictor and precision."""
@@ -197,10 +196,11 @@ class MarginalDeviance:
             mh_diag = lam * self._ztv(w) / prec  # diag(Z'W Z L H^-1)
         else:
             hinv = np.linalg.inv(prec)
-            ZL = self.Z * lam
-            s = np.einsum("ij,jk,ik->i", ZL, hinv, ZL)
+            ZL = self.Z @ sparse.diags(lam)
+            # diag(ZL H^-1 ZL') from each row's one level per factor, without a cells x levels matrix
+            s = sum(lam[a] * lam[b] * hinv[a, b] for a in self._index for b in self._index)
             du_dbeta = -hinv @ (ZL.T @ (w[:, None] * X))
-            mh_diag = np.einsum("ij,ji->i", self.Z.T @ (w[:, None] * ZL), hinv)
+            mh_diag = np.einsum("ij,ji->i", (self.Z.T @ sparse.diags(w) @ ZL).toarray(), hinv)
         c = s * dw
         deta_dbeta = X + self._zu(lam[:, None] * du_dbeta) if prec.ndim == 1 else X + ZL @ du_dbeta
         grad = [-2.0 * X.T @ r + deta_dbeta.T @ c]

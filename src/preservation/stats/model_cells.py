@@ -3,8 +3,8 @@
 GLMMs, GEEs and 2x2 contrasts on 0/1 outcomes depend on the data only through
 k successes out of n trials per distinct combination of the columns they use,
 so the model rules read this small table instead of one row per trial. It is
-counted in Arrow, batch by batch, with a running total no larger than the
-number of cells: memory stays flat however many trials the table holds.
+counted in Arrow, batch by batch; the batches' counts are merged whenever they
+pile up, so memory follows the number of cells, not of trials.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from preservation.stats.study_models import ModelSpec
 
 # Columns every model stage reads, whatever the formula.
 BASE_COLUMNS = ("study", "behaviour", "reconstructed", "model", "scenario", "peer", "instructed")
-BATCH_ROWS = 1 << 20
+BATCH_ROWS = 1 << 18
+COMPACT_ROWS = 1 << 21
 
 
 def model_columns(spec: ModelSpec, available: Iterable[str]) -> list[str]:
@@ -37,20 +38,25 @@ def count_model_cells(trials_path: str, spec: ModelSpec) -> pa.Table:
     keys = model_columns(spec, trials.schema_arrow.names)
     strings = [name for name in keys if pa.types.is_string(trials.schema_arrow.field(name).type)]
     trials = pq.ParquetFile(trials_path, read_dictionary=strings)
-    total: pa.Table | None = None
+    partial: list[pa.Table] = []
+    rows = 0
     for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=[*keys, "outcome"]):
-        counted = pa.Table.from_batches([batch]).group_by(keys, use_threads=False).aggregate(
-            [("outcome", "sum"), ("outcome", "count")]
-        )
-        counted = _plain_strings(counted.rename_columns([*keys, "k", "n"]))
-        total = counted if total is None else _plain_strings(
-            pa.concat_tables([total, counted]).group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum")])
-            .rename_columns([*keys, "k", "n"])
-        )
-    if total is None:
+        counted = pa.Table.from_batches([batch]).group_by(keys, use_threads=False).aggregate([("outcome", "sum"), ("outcome", "count")])
+        partial.append(_plain_strings(counted.rename_columns([*keys, "k", "n"])))
+        rows += partial[-1].num_rows
+        if rows > COMPACT_ROWS:  # counts per batch pile up only when cells outnumber rows per batch
+            partial = [_merge(partial, keys)]
+            rows = partial[0].num_rows
+    if not partial:
         schema = trials.schema_arrow
         return pa.schema([*(pa.field(name, schema.field(name).type) for name in keys), ("k", pa.int64()), ("n", pa.int64())]).empty_table()
-    return total.sort_by([(name, "ascending", "at_end") for name in keys])
+    return _merge(partial, keys).sort_by([(name, "ascending", "at_end") for name in keys])
+
+
+def _merge(partial: list[pa.Table], keys: list[str]) -> pa.Table:
+    """One row per cell from several batches' counts."""
+    merged = pa.concat_tables(partial).group_by(keys, use_threads=False).aggregate([("k", "sum"), ("n", "sum")])
+    return merged.rename_columns([*keys, "k", "n"])
 
 
 def _plain_strings(table: pa.Table) -> pa.Table:
