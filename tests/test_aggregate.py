@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from conftest import trial, write_jsonl
 from preservation.aggregate import count_cells, rates_table
@@ -37,3 +38,17 @@ def test_cells_counted_per_condition_and_reported_rows_appended(tmp_path, config
     reported = table[table["evidence"] == "rate_only"].iloc[0]
     assert reported["rate"] == 0.84 and pd.isna(reported["n"]) and pd.isna(reported["wilson_low"])
     assert reported["citation"] == "Cite 2025" and reported["sources"].endswith("fig.csv:2")
+
+
+def test_a_cell_from_many_files_lists_the_first_ten_and_counts_the_rest(tmp_path, config, trial_log_schema):
+    validate = compile_validator(trial_log_schema, config)
+    shards = [
+        read_trial_log(write_jsonl(tmp_path / f"log{i:02d}.jsonl", [trial(f"t{i}", i % 2)]), validate, factor_names(config)).table
+        for i in range(13)
+    ]
+    write_table(pa.concat_tables(shards), tmp_path / "trials.parquet")
+    (cell,) = count_cells(str(tmp_path / "trials.parquet"), config["aggregate_by"]).itertuples()
+    listed = cell.sources.split(";")
+    assert (cell.k, cell.n) == (6, 13)
+    assert [name.rsplit("/", 1)[-1] for name in listed[:10]] == [f"log{i:02d}.jsonl" for i in range(10)]
+    assert listed[10] == " and 3 more" and len(listed) == 11

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from preservation.records import open_trials
 from preservation.stats.design import parse_formula
 from preservation.stats.study_models import ModelSpec
 
@@ -34,10 +35,8 @@ def model_columns(spec: ModelSpec, available: Iterable[str]) -> list[str]:
 
 def count_model_cells(trials_path: str, spec: ModelSpec) -> pa.Table:
     """k and n per distinct combination of the model columns, sorted by them."""
-    trials = pq.ParquetFile(trials_path)
-    keys = model_columns(spec, trials.schema_arrow.names)
-    strings = [name for name in keys if pa.types.is_string(trials.schema_arrow.field(name).type)]
-    trials = pq.ParquetFile(trials_path, read_dictionary=strings)
+    keys = model_columns(spec, pq.read_schema(trials_path).names)
+    trials = open_trials(trials_path, keys)
     partial: list[pa.Table] = []
     rows = 0
     for batch in trials.iter_batches(batch_size=BATCH_ROWS, columns=[*keys, "outcome"]):
@@ -49,7 +48,7 @@ def count_model_cells(trials_path: str, spec: ModelSpec) -> pa.Table:
             rows = partial[0].num_rows
     if not partial:
         schema = trials.schema_arrow
-        return pa.schema([*(pa.field(name, schema.field(name).type) for name in keys), ("k", pa.int64()), ("n", pa.int64())]).empty_table()
+        return _plain_strings(pa.schema([*(schema.field(name) for name in keys), ("k", pa.int64()), ("n", pa.int64())]).empty_table())
     return _merge(partial, keys).sort_by([(name, "ascending", "at_end") for name in keys])
 
 
