@@ -26,16 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from preservation import scratch
 from preservation.stats.crosscheck import glmer_unavailable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
-# Generated files under paper/ are not sources: a cold run must rebuild them.
-GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "tables", "*.executed.ipynb")
 STAGES = (
     ("ingest", ("ingest_trial_log", "ingest_published")),
     ("gather", ("gather_trials",)),
@@ -95,21 +92,11 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
 
 
 def scratch_workflow(target: Path, raw_dir: Path | None) -> Path:
-    """A copy of the workflow in target; with raw_dir, its config reads raw data from there."""
+    """A fresh copy of the workflow in target; with raw_dir, its config reads raw data from there."""
     shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=GENERATED)
-        else:
-            shutil.copy2(source, target / part)
-    if raw_dir is None:
-        shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
-    else:
-        config_path = target / "config" / "config.yaml"
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-        config_path.write_text(yaml.safe_dump({**config, "raw_dir": str(raw_dir)}), encoding="utf-8")
+    scratch.copy_workflow(REPO, target, raw=raw_dir is None)
+    if raw_dir is not None:
+        scratch.read_raw_from(target, raw_dir)
     return target
 
 

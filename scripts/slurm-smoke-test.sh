@@ -96,13 +96,8 @@ done
 sinfo -h -o %T | grep -qx idle || fail "node not idle: $(sinfo 2>&1)"
 srun -N1 true || fail "srun does not run"
 
-copy_workflow() {
-  mkdir -p "$1"
-  cp -r "$REPO/Snakefile" "$REPO/environment.yml" "$REPO/workflow" "$REPO/config" "$REPO/profiles" "$1/"
-  mkdir -p "$1/data" && cp -r "$REPO/data/raw" "$1/data/raw"
-}
-copy_workflow "$SCRATCH/local"
-copy_workflow "$SCRATCH/slurm"
+"$VENV/bin/python" -m preservation.scratch "$REPO" "$SCRATCH/local"
+"$VENV/bin/python" -m preservation.scratch "$REPO" "$SCRATCH/slurm"
 
 # The stages whose outputs are compared: ingestion, aggregation, one figure.
 TARGETS=(data/processed/rates.csv figures/shutdown_sabotage.pdf figures/shutdown_sabotage.png)

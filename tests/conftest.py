@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
+from preservation import scratch
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper")
 FIGURE_NAMES = ("shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap", "forest")
 
 
@@ -30,19 +31,8 @@ def trial_log_schema() -> Path:
 
 
 def copy_workflow(target: Path, raw: bool = True) -> Path:
-    """Copy the workflow (and, if asked, the shipped raw data) into a scratch directory."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "tables"))
-        elif source.exists():
-            shutil.copy2(source, target / part)
-    if raw:
-        shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
-    else:
-        (target / "data" / "raw" / "trials").mkdir(parents=True)
-    return target
+    """A scratch copy of the workflow (with the shipped raw data unless raw=False)."""
+    return scratch.copy_workflow(REPO, target, raw)
 
 
 def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
