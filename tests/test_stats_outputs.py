@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from preservation.stats import ModelSpec, build_cells, crosscheck_fits, fit_gee, fit_study_models
-from preservation.stats.crosscheck import SKIPPED
+from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 from preservation.stats.tables import fits_table, fixed_effects_table, format_frame, latex_escape, write_csv, write_glmm_latex
 
@@ -39,6 +39,15 @@ def test_crosscheck_without_r_reports_skipped(tmp_path):
     assert table["glmer_estimate"].isna().all() and table["python_estimate"].notna().all()
     write_csv(table, tmp_path / "engine_agreement.csv")
     assert "skipped: Rscript/lme4 not found" in (tmp_path / "engine_agreement.csv").read_text()
+
+
+def test_crosscheck_switched_off_in_config_is_skipped_even_with_r(tmp_path):
+    spec = ModelSpec.from_config({"models": {"crosscheck": False, "rscript": "Rscript"}})
+    fits = fit_study_models(sim_trials(), spec)
+    table = crosscheck_fits(fits, tmp_path / "unused.R", spec.rscript)
+    assert spec.rscript is None and set(table["status"]) == {SWITCHED_OFF}
+    assert table["glmer_estimate"].isna().all() and table["within_tolerance"].isna().all()
+    assert ModelSpec.from_config({"models": {"rscript": "/opt/R/bin/Rscript"}}).rscript == "/opt/R/bin/Rscript"
 
 
 def test_outputs_are_byte_identical_across_runs(tmp_path):

@@ -14,6 +14,7 @@ rule rates:
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],
+        config=config_used("factors"),
     benchmark:
         "benchmarks/aggregate/rates.tsv"
     log:

@@ -1,4 +1,6 @@
 # Paths and the raw files found under raw_dir; shared by every stage.
+import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -8,7 +10,8 @@ RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
 FIGURES = config["figures_dir"]
 PAPER = config["paper"]["dir"]
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+# Relative, so that a moved or copied project does not see its inputs as changed.
+SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
 
 # Figures built from rates.csv (the forest plot waits for the model tables).
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
@@ -17,6 +20,20 @@ TRIAL_LOGS = sorted(glob_wildcards(f"{RAW}/trials/{{name}}.jsonl").name)
 PUBLISHED = sorted(glob_wildcards(f"{RAW}/published/{{name}}.csv").name)
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.
 IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
+
+
+def config_used(*sections):
+    """The config sections a rule's script reads, as a parameter of the rule.
+
+    Snakemake re-runs a job when its params change, but scripts read
+    `snakemake.config` directly, which it does not track; passing the sections
+    as params makes an edit to them re-run exactly the rules that read them.
+    """
+    return json.dumps({name: config.get(name) for name in sections}, sort_keys=True)  # key order is not a change
+
+
+LEVELS = ("behaviours", "peer_levels", "factors")
+MODEL_CONFIG = ("models", "peer_levels", "factors", "ci_level")
 
 
 def import_unit(wildcards):

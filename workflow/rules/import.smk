@@ -17,6 +17,7 @@ rule import_shard:
     params:
         unit=lambda wildcards: asdict(import_unit(wildcards)),
         strict=config["strict"],
+        config=config_used(*LEVELS),
     log:
         "logs/import/{format}/{name}.log",
     conda:

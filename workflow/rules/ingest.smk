@@ -11,6 +11,7 @@ rule ingest_trial_log:
         summary=f"{PROCESSED}/shards/trials/{{name}}.summary.json",
     params:
         strict=config["strict"],
+        config=config_used(*LEVELS),
     benchmark:
         "benchmarks/ingest/trials/{name}.tsv"
     log:
@@ -31,6 +32,7 @@ rule ingest_published:
         catalogue=f"{PROCESSED}/shards/published/{{name}}.figures.csv",
     params:
         strict=config["strict"],
+        config=config_used(*LEVELS),
     benchmark:
         "benchmarks/ingest/published/{name}.tsv"
     log:
@@ -54,6 +56,7 @@ rule gather_trials:
         figures=f"{PROCESSED}/published_figures.csv",
     params:
         strict=config["strict"],
+        config=config_used("factors"),
     benchmark:
         "benchmarks/ingest/gather.tsv"
     log:

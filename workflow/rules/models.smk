@@ -13,6 +13,8 @@ rule model_cells:
         trials=f"{PROCESSED}/trials.parquet",
     output:
         cells=CELLS,
+    params:
+        config=config_used(*MODEL_CONFIG),
     benchmark:
         "benchmarks/models/model_cells.tsv"
     log:
@@ -32,6 +34,8 @@ rule glmm:
         fits=report(f"{MODELS_DIR}/fits.csv", caption="../report/fits.rst", category="Models"),
         fits_json=f"{MODELS_DIR}/fits.json",
         tex="paper/tables/glmm_fixed_effects.tex",
+    params:
+        config=config_used(*MODEL_CONFIG),
     benchmark:
         "benchmarks/models/glmm.tsv"
     log:
@@ -48,6 +52,8 @@ rule gee:
     output:
         csv=report(f"{MODELS_DIR}/gee.csv", caption="../report/gee.rst", category="Models"),
         tex="paper/tables/gee.tex",
+    params:
+        config=config_used(*MODEL_CONFIG),
     benchmark:
         "benchmarks/models/gee.tsv"
     log:
@@ -66,6 +72,7 @@ rule contrasts:
         tex="paper/tables/contrasts.tex",
     params:
         boschloo_max_product=config.get("models", {}).get("boschloo_max_product", 62500),
+        config=config_used(*MODEL_CONFIG),
     benchmark:
         "benchmarks/models/contrasts.tsv"
     log:
@@ -84,7 +91,7 @@ rule engine_agreement:
     output:
         csv=report(f"{MODELS_DIR}/engine_agreement.csv", caption="../report/engine_agreement.rst", category="Models"),
     params:
-        rscript=config.get("models", {}).get("rscript", "Rscript"),
+        config=config_used(*MODEL_CONFIG),
     benchmark:
         "benchmarks/models/engine_agreement.tsv"
     log:

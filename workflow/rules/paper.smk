@@ -13,6 +13,7 @@ rule paper_numbers:
         by=config["aggregate_by"],
         level=config["ci_level"],
         interval=config["paper"]["interval"],
+        config=config_used("paper"),
     log:
         "logs/paper/numbers.log",
     conda:
@@ -30,6 +31,7 @@ rule paper_tables:
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],
+        config=config_used("paper"),
     log:
         "logs/paper/tables.log",
     conda:

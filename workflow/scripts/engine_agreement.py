@@ -14,6 +14,6 @@ log = job_logger("models", snakemake.log)  # noqa: F821
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
 subsets = study_cells(read_model_cells(snakemake.input.cells), spec)  # noqa: F821
 fits = stored_fits(subsets, read_fits_json(snakemake.input.fits))  # noqa: F821
-table = crosscheck_fits(fits, Path(snakemake.input.script), snakemake.params.rscript)  # noqa: F821
+table = crosscheck_fits(fits, Path(snakemake.input.script), spec.rscript)  # noqa: F821
 log.info("engine agreement: %s", "; ".join(sorted(table["status"].unique())) or "no fits")
 write_csv(table, snakemake.output.csv, digits=TABLE_DECIMALS)  # noqa: F821

@@ -27,6 +27,7 @@ from preservation.stats.study_models import StudyFit
 log = logging.getLogger(__name__)
 
 SKIPPED = "skipped: Rscript/lme4 not found"
+SWITCHED_OFF = "skipped: models.crosscheck is false"
 ESTIMATE_TOL = 0.01  # absolute, log-odds and SD scale
 SE_REL_TOL = 0.05  # relative difference of standard errors
 # glmer's digits beyond ~1e-6 differ between R sessions on identical input
@@ -143,11 +144,12 @@ def engine_agreement(fits: Mapping[str, GlmmFit], glmer: Mapping[str, GlmerResul
     return pd.DataFrame(rows, columns=columns)
 
 
-def crosscheck_fits(fits: Sequence[StudyFit], script: Path, rscript: str = "Rscript") -> pd.DataFrame:
-    """Engine-agreement table for every fitted subset; a skip status when R is unavailable."""
+def crosscheck_fits(fits: Sequence[StudyFit], script: Path, rscript: str | None = "Rscript") -> pd.DataFrame:
+    """Engine-agreement table for every fitted subset; a skip status when R is unavailable
+    or the check is switched off (rscript None)."""
     fitted = {f.fit_id: f for f in fits if f.fit is not None}
     python = {fit_id: f.fit for fit_id, f in fitted.items() if f.fit is not None}
-    reason = glmer_unavailable(rscript)
+    reason = SWITCHED_OFF if rscript is None else glmer_unavailable(rscript)
     if reason is not None:
         log.warning("engine cross-check %s", reason)
         table = engine_agreement(python, None, status=reason)

@@ -36,6 +36,7 @@ class ModelSpec:
     include_reconstructed: bool = True
     gee_cluster: str = "model"
     ci_level: float = 0.95
+    rscript: str | None = "Rscript"  # for the glmer cross-check; None switches it off
 
     @classmethod
     def from_config(cls, config: Mapping) -> ModelSpec:
@@ -54,6 +55,7 @@ class ModelSpec:
             declared_levels=declared,
             include_reconstructed=bool(block.get("include_reconstructed", True)),
             gee_cluster=block.get("gee_cluster", "model"),
+            rscript=block.get("rscript", "Rscript") if block.get("crosscheck", True) else None,
             ci_level=float(config.get("ci_level", 0.95)),
         )
 
