@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from preservation.quarantine import IngestError, Quarantined, read_quarantine
 from preservation.records import PROVENANCE_COLUMNS, trial_schema
-from preservation.writers import PARQUET_OPTIONS
+from preservation.writers import parquet_options
 
 
 TRIAL_KEY = ("study", "trial_id")
@@ -57,7 +57,7 @@ def gather(
     quarantined.extend(conflicts)
     counts = {"records": 0, "trials": 0, "rows": 0}
     tables = []
-    writer = pq.ParquetWriter(output, schema, **PARQUET_OPTIONS) if output is not None else None
+    writer = pq.ParquetWriter(output, schema, **parquet_options(schema)) if output is not None else None
     for path in paths:
         used = _without(pq.read_table(path, schema=schema), dropped)
         counts["records"] += used.group_by(list(PROVENANCE_COLUMNS), use_threads=False).aggregate([]).num_rows
