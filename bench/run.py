@@ -100,11 +100,17 @@ def scratch_workflow(target: Path, raw_dir: Path | None) -> Path:
     return target
 
 
+def benchmark_row(path: Path) -> dict[str, str]:
+    """The measurements a rule's `benchmark:` file holds for its one run."""
+    with path.open(encoding="utf-8") as handle:
+        return next(csv.DictReader(handle, delimiter="\t"))
+
+
 def job_benchmarks(workdir: Path, seen: set[Path]) -> tuple[int, float, float, float]:
     """Jobs finished since `seen`: their count, summed wall and CPU seconds, largest max_rss (MiB)."""
     fresh = sorted(set((workdir / "benchmarks").rglob("*.tsv")) - seen)
     seen.update(fresh)
-    rows = [next(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t")) for path in fresh]
+    rows = [benchmark_row(path) for path in fresh]
     rss = [float(row["max_rss"]) for row in rows if row["max_rss"] not in ("", "NA", "-")]
     cpu = sum(float(row["cpu_time"]) for row in rows if row["cpu_time"] not in ("", "NA", "-"))
     return len(rows), sum(float(row["s"]) for row in rows), cpu, max(rss, default=float("nan"))
@@ -183,10 +189,7 @@ def glmer_same_cells(workdir: Path) -> dict[str, Any]:
     in who fits (engine_agreement reuses the Python fits from fits.json).
     """
     table = pd.read_csv(workdir / "data/processed/models/engine_agreement.csv")
-    seconds = {}
-    for rule in ("glmm", "engine_agreement"):
-        row = next(csv.DictReader((workdir / f"benchmarks/models/{rule}.tsv").open(encoding="utf-8"), delimiter="\t"))
-        seconds[rule] = round(float(row["s"]), 2)
+    seconds = {rule: round(float(benchmark_row(workdir / f"benchmarks/models/{rule}.tsv")["s"]), 2) for rule in ("glmm", "engine_agreement")}
     return {
         "fits": int(table[["study", "behaviour"]].drop_duplicates().shape[0]),
         "parameters": len(table),
