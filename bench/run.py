@@ -37,7 +37,7 @@ STAGES = (
     ("ingest", ("ingest_trial_log", "ingest_published")),
     ("gather", ("gather_trials",)),
     ("aggregate", ("rates",)),
-    ("fit", ("glmm",)),
+    ("fit", ("glmm", "gee", "contrasts")),
     ("glmer", ("engine_agreement",)),
 )
 READ_JSON = """

@@ -6,7 +6,9 @@ import pandas as pd
 from preservation.stats import ModelSpec, build_cells, crosscheck_fits, fit_gee, fit_study_models
 from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
-from preservation.stats.tables import fits_table, fixed_effects_table, format_frame, latex_escape, write_csv, write_glmm_latex
+from preservation.stats.tables import (
+    fits_table, fixed_effects_table, format_frame, gee_table, latex_escape, write_csv, write_gee_latex, write_glmm_latex,
+)
 
 
 def sim_trials(seed: int = 11) -> pd.DataFrame:
@@ -69,3 +71,14 @@ def test_number_formatting():
     assert list(out["x"]) == ["1.0000", "0.0000", "NA", "inf", "3.000e-09"]
     assert list(out["flag"]) == ["true", "false", "NA", "true", "false"]
     assert latex_escape("a_b & 95%") == r"a\_b \& 95\%"
+
+
+def test_tables_of_no_fits_keep_every_column(tmp_path):
+    """A trial table with no model subsets (every log quarantined, say) still gives complete, headed outputs."""
+    fits = fit_study_models(sim_trials(), ModelSpec())
+    gee = {(f.study, f.behaviour): fit_gee(f.cells, "model") for f in fits}
+    for build, full, empty in ((fits_table, fits, []), (fixed_effects_table, fits, []), (gee_table, gee, {})):
+        assert list(build(empty).columns) == list(build(full).columns)
+    write_glmm_latex(fixed_effects_table([]), tmp_path / "glmm.tex")
+    write_gee_latex(gee_table({}), tmp_path / "gee.tex")
+    assert "\\toprule" in (tmp_path / "gee.tex").read_text() and "\\toprule" in (tmp_path / "glmm.tex").read_text()

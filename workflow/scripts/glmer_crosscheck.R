@@ -1,27 +1,27 @@
 # Fit the project's GLMMs with lme4::glmer on the very cells the Python
 # estimator used, so the two engines can be compared number by number.
 #
-# Usage: Rscript glmer_crosscheck.R cells.csv spec.csv out.csv
-#   cells.csv  fit_id, k, n, x0..x{p-1} (design columns, NA where unused),
-#              g0..g{G-1} (grouping labels)
-#   spec.csv   fit_id, n_fixed, n_groups, nagq
+# Usage: Rscript glmer_crosscheck.R spec.csv out.csv
+#   spec.csv   fit_id, cells (path of that fit's cells CSV), n_fixed, n_groups, nagq
+#   cells CSV  k, n, x0..x{n_fixed-1} (design columns), g0..g{n_groups-1} (grouping labels);
+#              read one fit at a time, so memory follows the largest fit
 #   out.csv    fit_id, kind (fixed|sd|info), index, estimate, se,
 #              seconds, singular, message
 # A fit with no grouping factor is fitted with glm() (what glmer reduces to).
 suppressPackageStartupMessages(library(lme4))
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 3) stop("usage: glmer_crosscheck.R cells.csv spec.csv out.csv")
-cells <- read.csv(args[1], stringsAsFactors = FALSE, colClasses = c(fit_id = "character"))
-spec <- read.csv(args[2], stringsAsFactors = FALSE, colClasses = c(fit_id = "character"))
+if (length(args) != 2) stop("usage: glmer_crosscheck.R spec.csv out.csv")
+spec <- read.csv(args[1], stringsAsFactors = FALSE, colClasses = c(fit_id = "character", cells = "character"))
 
 fmt <- function(x) formatC(x, digits = 12, format = "g")
 out <- list()
 for (i in seq_len(nrow(spec))) {
   s <- spec[i, ]
-  d <- cells[cells$fit_id == s$fit_id, , drop = FALSE]
+  if (i > 1) { rm(d, m); invisible(gc()) }  # the previous fit's data and model, before reading the next
   xs <- paste0("x", seq_len(s$n_fixed) - 1)
   gs <- if (s$n_groups > 0) paste0("g", seq_len(s$n_groups) - 1) else character()
+  d <- read.csv(s$cells, stringsAsFactors = FALSE, colClasses = setNames(rep("character", length(gs)), gs))
   for (g in gs) d[[g]] <- factor(as.character(d[[g]]))
   rhs <- paste(c("0", xs, if (length(gs)) paste0("(1 | ", gs, ")")), collapse = " + ")
   f <- as.formula(paste("cbind(k, n - k) ~", rhs))
@@ -55,4 +55,4 @@ for (i in seq_len(nrow(spec))) {
 res <- if (length(out)) do.call(rbind, out) else data.frame(fit_id = character(), kind = character(),
   index = integer(), estimate = character(), se = character(), seconds = character(),
   singular = logical(), message = character())
-write.csv(res, args[3], row.names = FALSE)
+write.csv(res, args[2], row.names = FALSE)

@@ -3,13 +3,13 @@
 from preservation.stats import ModelSpec, fit_study_models
 from preservation.runlog import job_logger
 from preservation.stats.fit_store import write_fits_json
-from preservation.stats.model_cells import read_model_cells
+from preservation.stats.model_cells import read_model_subsets
 from preservation.stats.tables import fits_table, fixed_effects_table, random_effects_table, write_csv, write_glmm_latex
 
 job_logger("models", snakemake.log)  # noqa: F821
 
 spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
-fits = fit_study_models(read_model_cells(snakemake.input.cells), spec)  # noqa: F821
+fits = fit_study_models(read_model_subsets(snakemake.input.cells), spec)  # noqa: F821
 fixed = fixed_effects_table(fits, spec.ci_level)
 write_csv(fixed, snakemake.output.fixed)  # noqa: F821
 write_csv(random_effects_table(fits), snakemake.output.random)  # noqa: F821

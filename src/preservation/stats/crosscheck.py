@@ -60,21 +60,22 @@ def glmer_unavailable(rscript: str = "Rscript") -> str | None:
     return None if probe.returncode == 0 else SKIPPED
 
 
-def _write_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int], cells_path: Path, spec_path: Path) -> None:
-    width = max(d.X.shape[1] for d in problems.values())
-    n_groups = max(len(d.groups) for d in problems.values())
-    frames, spec = [], []
-    for fit_id, d in problems.items():
-        frame = pd.DataFrame({"fit_id": fit_id, "k": d.k.astype(int), "n": d.n.astype(int)})
-        for j in range(width):
-            frame[f"x{j}"] = d.X[:, j] if j < d.X.shape[1] else np.nan
-        names = list(d.groups)
-        for j in range(n_groups):
-            frame[f"g{j}"] = [d.group_levels[names[j]][c] for c in d.groups[names[j]]] if j < len(names) else ""
-        frames.append(frame)
-        spec.append({"fit_id": fit_id, "n_fixed": d.X.shape[1], "n_groups": len(names), "nagq": nagq.get(fit_id, 1)})
-    pd.concat(frames).to_csv(cells_path, index=False, float_format="%.17g")
+def _write_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int], folder: Path) -> Path:
+    """One cells CSV per fit (R reads them one at a time, so its memory follows the largest
+    fit, not all of them) and the spec CSV listing them; returns the spec's path."""
+    spec = []
+    for number, (fit_id, d) in enumerate(problems.items()):
+        frame = pd.DataFrame({"k": d.k.astype(int), "n": d.n.astype(int)})
+        for j in range(d.X.shape[1]):
+            frame[f"x{j}"] = d.X[:, j]
+        for j, name in enumerate(d.groups):
+            frame[f"g{j}"] = np.asarray(d.group_levels[name], dtype=object)[d.groups[name]]
+        cells = folder / f"cells{number}.csv"
+        frame.to_csv(cells, index=False, float_format="%.17g")
+        spec.append({"fit_id": fit_id, "cells": str(cells), "n_fixed": d.X.shape[1], "n_groups": len(d.groups), "nagq": nagq.get(fit_id, 1)})
+    spec_path = folder / "spec.csv"
     pd.DataFrame(spec).to_csv(spec_path, index=False)
+    return spec_path
 
 
 def run_glmer(
@@ -86,11 +87,10 @@ def run_glmer(
     """Fit every problem with glmer via ``script`` (workflow/scripts/glmer_crosscheck.R)."""
     nagq = dict(nagq or {})
     with tempfile.TemporaryDirectory(prefix="glmer-") as tmp:
-        cells, spec, out = Path(tmp, "cells.csv"), Path(tmp, "spec.csv"), Path(tmp, "out.csv")
-        _write_inputs(problems, nagq, cells, spec)
+        spec, out = _write_inputs(problems, nagq, Path(tmp)), Path(tmp, "out.csv")
         # single-threaded BLAS: threaded reductions are one source of run-to-run variation in glmer's last digits
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        proc = subprocess.run([rscript, str(script), str(cells), str(spec), str(out)], capture_output=True, text=True, check=False, env=env)
+        proc = subprocess.run([rscript, str(script), str(spec), str(out)], capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"Rscript failed ({proc.returncode}): {proc.stderr.strip()}")
         table = pd.read_csv(out, keep_default_na=True, dtype={"fit_id": str})

@@ -9,7 +9,7 @@ reason recorded, instead of an error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -77,20 +77,24 @@ class StudyFit:
         return f"{self.study}/{self.behaviour}"
 
 
-def study_cells(trials: pd.DataFrame, spec: ModelSpec) -> list[tuple[str, str, str, CellData]]:
-    """(study, behaviour, requested formula, cells) for every subset, sorted.
+def study_cells(trials: pd.DataFrame | Iterable[pd.DataFrame], spec: ModelSpec) -> Iterator[tuple[str, str, str, CellData]]:
+    """(study, behaviour, requested formula, cells) for every subset, sorted, one at a time.
 
-    ``trials`` is the counted cell table (stats.model_cells) or one row per trial.
+    ``trials`` is the counted cell table (stats.model_cells) or one row per
+    trial; or its study x behaviour parts in sorted order
+    (model_cells.read_model_subsets), so only one part is held at a time.
     """
-    data = trials if spec.include_reconstructed else trials[~trials["reconstructed"].astype(bool)]
-    out = []
-    for (study, behaviour), part in data.groupby(["study", "behaviour"], sort=True):
-        formula = spec.formulas.get(str(study), spec.formula)
-        cells = build_cells(part, formula, spec.groups, spec.reference_levels, spec.declared_levels)
+    parts = (part for _, part in trials.groupby(["study", "behaviour"], sort=True)) if isinstance(trials, pd.DataFrame) else trials
+    for part in parts:
+        data = part if spec.include_reconstructed else part[~part["reconstructed"].astype(bool)]
+        if data.empty:
+            continue
+        study, behaviour = str(data["study"].iloc[0]), str(data["behaviour"].iloc[0])
+        formula = spec.formulas.get(study, spec.formula)
+        cells = build_cells(data, formula, spec.groups, spec.reference_levels, spec.declared_levels)
         for reason in cells.dropped:
             log.info("%s/%s: %s", study, behaviour, reason)
-        out.append((str(study), str(behaviour), formula, cells))
-    return out
+        yield study, behaviour, formula, cells
 
 
 def fit_subset(study: str, behaviour: str, formula: str, cells: CellData, nagq: int = 1) -> StudyFit:
@@ -110,6 +114,6 @@ def fit_subset(study: str, behaviour: str, formula: str, cells: CellData, nagq: 
     return StudyFit(study, behaviour, formula, cells, fit, fit.message, tuple(notes))
 
 
-def fit_study_models(trials: pd.DataFrame, spec: ModelSpec) -> list[StudyFit]:
-    """Fit the configured GLMM to every study x behaviour subset of counted cells or trials."""
+def fit_study_models(trials: pd.DataFrame | Iterable[pd.DataFrame], spec: ModelSpec) -> list[StudyFit]:
+    """Fit the configured GLMM to every study x behaviour subset of counted cells or trials (see study_cells)."""
     return [fit_subset(s, b, f, cells, spec.nagq) for s, b, f, cells in study_cells(trials, spec)]

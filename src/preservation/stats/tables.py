@@ -20,6 +20,11 @@ from preservation.stats.glmm import SINGULAR_TOL
 from preservation.stats.study_models import StudyFit
 
 
+WALD_COLUMNS = ("z", "p", "ci_low", "ci_high", "odds_ratio", "or_ci_low", "or_ci_high")
+FITS_COLUMNS = ("study", "behaviour", "formula_requested", "formula_fitted", "method", "n_trials", "n_cells", "n_groups",
+                "converged", "singular", "minus2loglik", "status", "notes")
+
+
 def wald(beta: np.ndarray, se: np.ndarray, level: float) -> dict[str, np.ndarray]:
     """z, two-sided p and the Wald interval, on log-odds and odds-ratio scales."""
     z = beta / se
@@ -44,7 +49,7 @@ def fits_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
             "minus2loglik": np.nan if fit is None else fit.minus2loglik,
             "status": f.status, "notes": " | ".join(f.notes),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(FITS_COLUMNS))
 
 
 def fixed_effects_table(fits: Sequence[StudyFit], level: float = 0.95) -> pd.DataFrame:
@@ -55,7 +60,8 @@ def fixed_effects_table(fits: Sequence[StudyFit], level: float = 0.95) -> pd.Dat
             continue
         frame = pd.DataFrame({"study": f.study, "behaviour": f.behaviour, "term": f.fit.columns, "estimate": f.fit.beta, "se": f.fit.se})
         frames.append(frame.assign(**wald(f.fit.beta, f.fit.se, level), singular=f.fit.singular, converged=f.fit.converged))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["study", "behaviour", "term", "estimate", "se"])
+    columns = ["study", "behaviour", "term", "estimate", "se", *WALD_COLUMNS, "singular", "converged"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def random_effects_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
@@ -75,7 +81,8 @@ def gee_table(gees: Mapping[tuple[str, str], GeeFit], level: float = 0.95) -> pd
         frame = pd.DataFrame({"study": study, "behaviour": behaviour, "term": g.columns, "estimate": g.beta, "robust_se": g.se})
         frames.append(frame.assign(**wald(g.beta, g.se, level), working_correlation=g.working_correlation,
                                    n_clusters=g.n_clusters, n_trials=g.n_trials, status=g.status))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["study", "behaviour", "term", "estimate", "robust_se"])
+    columns = ["study", "behaviour", "term", "estimate", "robust_se", *WALD_COLUMNS, "working_correlation", "n_clusters", "n_trials", "status"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _cell(value: object, digits: int) -> str:
