@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from preservation.stats import fit_glmm, glmer_unavailable, run_glmer
+from preservation.stats.crosscheck import glmer_unavailable, run_glmer
+from preservation.stats.glmm import fit_glmm
 from preservation.stats.design import CellData
 from preservation.stats.recovery import cell_design
 from preservation.stats.simulate import TrueParameters, simulate_cells

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import hypergeom
 
-from preservation.stats import contrast_table, two_by_two
-from preservation.stats.contrasts import holm
+from preservation.stats.contrasts import contrast_table, holm, two_by_two
 
 
 def test_o3_instruction_contrast():

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from preservation.stats import ModelSpec, build_cells, fit_glmm, fit_study_models, parse_formula
+from preservation.stats.design import build_cells, parse_formula
+from preservation.stats.glmm import fit_glmm
+from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 
 # Palisade shutdown counts (sabotaged / 100 runs): no instruction, instructed.

@@ -3,11 +3,12 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from preservation.stats import build_cells, fit_gee
-from preservation.stats.design import CellData
+from preservation.stats.design import CellData, build_cells
+from preservation.stats.gee import fit_gee
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 
 
@@ -46,3 +47,11 @@ def test_count_gee_is_the_same_whether_trials_are_counted_or_listed():
     listed, summed = (fit_gee(build_cells(t, "outcome ~ peer * instructed", ["model"]), "model") for t in (trials, counted))
     np.testing.assert_array_equal(listed.beta, summed.beta)
     np.testing.assert_array_equal(listed.se, summed.se)
+
+
+def test_separated_outcome_is_reported_not_estimated():
+    """Every uninstructed trial acts and no instructed one does: the GLM start runs off to infinity."""
+    rows = [{"model": f"m{m}", "peer": "none", "instructed": flag, "k": 0 if flag else 10, "n": 10} for m in range(4) for flag in (False, True)]
+    fit = fit_gee(build_cells(pd.DataFrame(rows), "outcome ~ instructed", ["model"]), "model")
+    assert fit.status == "not converged: the independence (GLM) start did not converge"
+    assert np.isnan(fit.beta).all() and np.isnan(fit.se).all() and fit.n_clusters == 4

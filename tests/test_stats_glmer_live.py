@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from preservation.stats import build_cells, engine_agreement, fit_glmm, glmer_unavailable, run_glmer
+from preservation.stats.crosscheck import engine_agreement, glmer_unavailable, run_glmer
+from preservation.stats.design import build_cells
+from preservation.stats.glmm import fit_glmm
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 
 SCRIPT = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "glmer_crosscheck.R"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from preservation.stats import MarginalDeviance, fit_glmm
+from preservation.stats.glmm import MarginalDeviance, fit_glmm
 
 CBPP = Path(__file__).parent / "fixtures" / "cbpp.csv"
 

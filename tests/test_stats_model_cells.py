@@ -5,7 +5,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from preservation.stats import ModelSpec, contrast_table, fit_study_models, study_cells
+from preservation.stats.contrasts import contrast_table
+from preservation.stats.study_models import ModelSpec, fit_study_models, study_cells
 from preservation.stats import model_cells
 from preservation.stats.fit_store import read_fits_json, stored_fits, write_fits_json
 from preservation.stats.model_cells import count_model_cells, read_model_cells

@@ -3,8 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from preservation.stats import ModelSpec, build_cells, crosscheck_fits, fit_gee, fit_study_models
-from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF
+from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF, crosscheck_fits
+from preservation.stats.design import build_cells
+from preservation.stats.gee import fit_gee
+from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 from preservation.stats.tables import (
     fits_table, fixed_effects_table, format_frame, gee_table, latex_escape, write_csv, write_gee_latex, write_glmm_latex,

@@ -1,6 +1,7 @@
 """Snakemake script: per-model 2x2 contrasts with exact tests, Holm-adjusted."""
 
-from preservation.stats import ModelSpec, contrast_table
+from preservation.stats.contrasts import contrast_table
+from preservation.stats.study_models import ModelSpec
 from preservation.runlog import job_logger
 from preservation.stats.model_cells import read_model_cells
 from preservation.stats.tables import write_contrasts_latex, write_csv

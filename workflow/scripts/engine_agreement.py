@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from preservation.runlog import job_logger
-from preservation.stats import ModelSpec, crosscheck_fits, study_cells
-from preservation.stats.crosscheck import TABLE_DECIMALS
+from preservation.stats.crosscheck import TABLE_DECIMALS, crosscheck_fits
 from preservation.stats.fit_store import read_fits_json, stored_fits
 from preservation.stats.model_cells import read_model_subsets
+from preservation.stats.study_models import ModelSpec, study_cells
 from preservation.stats.tables import write_csv
 
 log = job_logger("models", snakemake.log)  # noqa: F821

@@ -1,6 +1,7 @@
 """Snakemake script: population-averaged GEE per study x behaviour."""
 
-from preservation.stats import ModelSpec, fit_gee, study_cells
+from preservation.stats.gee import fit_gee
+from preservation.stats.study_models import ModelSpec, study_cells
 from preservation.runlog import job_logger
 from preservation.stats.model_cells import read_model_subsets
 from preservation.stats.tables import gee_table, write_csv, write_gee_latex

@@ -1,6 +1,6 @@
 """Snakemake script: GLMM per study x behaviour -> CSV tables and a LaTeX table."""
 
-from preservation.stats import ModelSpec, fit_study_models
+from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.runlog import job_logger
 from preservation.stats.fit_store import write_fits_json
 from preservation.stats.model_cells import read_model_subsets

@@ -1,7 +1,7 @@
 """Snakemake adapter: trial table -> the k/n cells every model rule reads."""
 
 from preservation.runlog import job_logger
-from preservation.stats import ModelSpec
+from preservation.stats.study_models import ModelSpec
 from preservation.stats.model_cells import count_model_cells
 from preservation.writers import write_table
 
