@@ -72,3 +72,47 @@ def test_fast_path_matches_reference_at_file_edges(tmp_path, config, trial_log_s
     assert shard.table.equals(rows_to_table(reference.columns, factors))
     assert shard.quarantined == reference.quarantined
     assert (shard.summary["valid"], shard.summary["blank_lines"]) == (reference.valid, reference.blank)
+
+
+def assert_matches_reference(path, validate, factors):
+    """read_trial_log gives what the per-line reference path gives on the file at `path`."""
+    shard = read_trial_log(path, validate, factors)
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        reference = _judge(enumerate((line.rstrip("\n") for line in handle), 1), str(path), validate, factors, False)
+    assert shard.table.equals(rows_to_table(reference.columns, factors))
+    assert shard.quarantined == reference.quarantined
+    assert (shard.summary["valid"], shard.summary["blank_lines"]) == (reference.valid, reference.blank)
+    return shard
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        trial("2024-01-01"),
+        trial("f1", outcomes={"blackmail": 1.0}),
+        trial("f2", factors={"batch": 7}),
+        trial("f3", extra=1),
+        trial("f4", model="mod\u00e8le"),
+        json.dumps(trial("f5", peer="fri\udcffend"), ensure_ascii=False),
+    ],
+    ids=["date-like-string", "float-outcome", "number-factor", "unknown-field", "non-ascii", "invalid-utf8"],
+)
+def test_single_odd_line_matches_reference(tmp_path, config, trial_log_schema, odd):
+    """One line Arrow reads into another type than the declared one, or that is not ASCII, among good lines."""
+    validate = compile_validator(trial_log_schema, config)
+    factors = factor_names(config)
+    lines = [json.dumps(trial(f"g{i}")) for i in range(200)]
+    lines.insert(150, odd if isinstance(odd, str) else json.dumps(odd, ensure_ascii=False))
+    path = tmp_path / "log.jsonl"
+    path.write_bytes("".join(line + "\n" for line in lines).encode("utf-8", errors="surrogateescape"))
+    shard = assert_matches_reference(path, validate, factors)
+    assert shard.summary["valid"] + shard.summary["quarantined"] == len(lines)
+
+
+def test_invalid_utf8_is_left_to_the_per_line_path(config, trial_log_schema):
+    """Arrow reads invalid UTF-8 into strings without complaint; the fast path must not vouch for it."""
+    validate = compile_validator(trial_log_schema, config)
+    lines = [json.dumps(trial(f"g{i}")).encode() for i in range(200)]
+    lines.insert(150, json.dumps(trial("caf\u00e9")).encode().replace(b"\\u00e9", b"\xe9"))
+    parsed = columnar.parse(b"\n".join(lines) + b"\n", validate.schema)
+    assert 151 in parsed.suspects and 151 not in parsed.table["line"].to_pylist()

@@ -79,11 +79,14 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     buffer = pa.py_buffer(data if keep is None else raw[keep].tobytes())
     # Each good line's bytes and newline; the last line may have none.
     offsets = np.minimum(np.concatenate(([0], np.cumsum(length[good] + 1))), buffer.size)
-    options = pj.ParseOptions(explicit_schema=arrow_schema(schema), unexpected_field_behavior="error")
+    declared = arrow_schema(schema)
+    # Arrow checks no UTF-8 while parsing; ASCII (checked in 1 ms per 100k records) needs no check.
+    utf8 = not data.isascii()
     pieces: list[pa.Table] = []
     failed: list[np.ndarray] = []
-    _parse_blocks(buffer, offsets, good, options, pieces, failed)
-    table = pa.concat_tables(pieces) if pieces else options.explicit_schema.append(LINE).empty_table()
+    options = pj.ParseOptions(explicit_schema=declared, unexpected_field_behavior="error")
+    _parse_blocks(buffer, offsets, good, options, utf8, pieces, failed)
+    table = pa.concat_tables(pieces) if pieces else declared.append(LINE).empty_table()
     invalid = _invalid(table, schema)
     suspects = [np.flatnonzero(~framed & ~empty) + 1, *failed]
     if pc.any(invalid).as_py():  # filtering copies every column, so only when needed
@@ -102,11 +105,22 @@ def _lines_containing(data: bytes, needle: bytes, lines: Lines) -> np.ndarray:
     return np.searchsorted(lines.starts, np.asarray(hits, dtype=np.int64), side="right") - 1
 
 
+def _read(block: pa.Buffer, lines: int, options: pj.ParseOptions, utf8: bool) -> pa.Table:
+    """The records of `lines` lines; raises if Arrow rejects one of them or reads another count."""
+    table = pj.read_json(pa.BufferReader(block), parse_options=options)
+    if utf8:
+        table.validate(full=True)
+    if table.num_rows != lines:
+        raise ValueError("a line held more than one JSON value")
+    return table
+
+
 def _parse_blocks(
     buffer: pa.Buffer,
     offsets: np.ndarray,
     numbers: np.ndarray,
     options: pj.ParseOptions,
+    utf8: bool,
     pieces: list[pa.Table],
     failed: list[np.ndarray],
 ) -> None:
@@ -115,17 +129,14 @@ def _parse_blocks(
         return
     block = buffer.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
     try:
-        table = pj.read_json(pa.BufferReader(block), parse_options=options)
-        table.validate(full=True)  # Arrow does not check UTF-8 while parsing
-        if table.num_rows != len(numbers):
-            raise ValueError("a line held more than one JSON value")
+        table = _read(block, len(numbers), options, utf8)
     except (pa.ArrowInvalid, ValueError):
         if len(numbers) <= SMALLEST_BLOCK:
             failed.append(numbers + 1)
             return
         half = len(numbers) // 2
-        _parse_blocks(buffer, offsets[: half + 1], numbers[:half], options, pieces, failed)
-        _parse_blocks(buffer, offsets[half:], numbers[half:], options, pieces, failed)
+        _parse_blocks(buffer, offsets[: half + 1], numbers[:half], options, utf8, pieces, failed)
+        _parse_blocks(buffer, offsets[half:], numbers[half:], options, utf8, pieces, failed)
         return
     pieces.append(table.append_column(LINE, pa.array(numbers + 1, pa.int64())))
 
