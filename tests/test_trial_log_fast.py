@@ -7,7 +7,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from conftest import trial
+from conftest import trial, write_jsonl
 from preservation.ingest import columnar
 from preservation.ingest.trial_log import _judge, read_trial_log
 from preservation.ingest.validator import compile_validator
@@ -83,6 +83,27 @@ def assert_matches_reference(path, validate, factors):
     assert shard.quarantined == reference.quarantined
     assert (shard.summary["valid"], shard.summary["blank_lines"]) == (reference.valid, reference.blank)
     return shard
+
+
+def test_inferred_types_give_the_declared_columns(tmp_path, config, trial_log_schema, monkeypatch):
+    """Lines with declared fields and factors absent here and there, a factor first seen on the
+    last line and a non-ASCII level, over several of Arrow's 1 MiB blocks, are read in one pass."""
+    monkeypatch.setattr(columnar, "_parse_blocks", lambda *args: pytest.fail("the explicit-schema pass ran"))
+    validate = compile_validator(trial_log_schema, config)
+    factors = factor_names(config)
+    shapes = [
+        {},
+        {"factors": {"batch": "b1"}},
+        {"factors": {"urgency": "none", "batch": "b2"}, "outcomes": {"blackmail": 0, "shutdown_sabotage": 1}},
+        {"factors": {}, "outcomes": {"self_exfiltration": 0}},
+        {"factors": {"goal_value": "caf\u00e9 \u2603"}},
+    ]
+    lines = [trial(f"t{i}", i % 2, **shapes[i % len(shapes)]) for i in range(12000)]
+    lines.append(trial("last", factors={"subject": "peer"}))
+    path = write_jsonl(tmp_path / "log.jsonl", lines)
+    assert path.stat().st_size > 2**21
+    shard = assert_matches_reference(path, validate, factors)
+    assert shard.summary["valid"] == len(lines)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,10 @@ alone decides blank lines and quarantine reasons, so the results are the same.
 A line is a suspect when it is not `{...}` on its own, contains the text
 `null` (Arrow cannot tell an explicit null from a missing field), sits in a
 small block Arrow fails to parse, or breaks a rule checked column-wise.
+
+The good lines are read in one pass with inferred types; only when Arrow
+rejects a line or infers a type other than the declared one are they read
+again with the declared schema, in blocks halved around the failures.
 """
 
 from __future__ import annotations
@@ -84,8 +88,12 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     utf8 = not data.isascii()
     pieces: list[pa.Table] = []
     failed: list[np.ndarray] = []
-    options = pj.ParseOptions(explicit_schema=declared, unexpected_field_behavior="error")
-    _parse_blocks(buffer, offsets, good, options, utf8, pieces, failed)
+    try:
+        if len(good):
+            pieces.append(_parse_inferred(buffer, good, declared, utf8))
+    except (pa.ArrowInvalid, ValueError):  # a line Arrow rejects, or types other than the declared ones
+        options = pj.ParseOptions(explicit_schema=declared, unexpected_field_behavior="error")
+        _parse_blocks(buffer, offsets, good, options, utf8, pieces, failed)
     table = pa.concat_tables(pieces) if pieces else declared.append(LINE).empty_table()
     invalid = _invalid(table, schema)
     suspects = [np.flatnonzero(~framed & ~empty) + 1, *failed]
@@ -113,6 +121,29 @@ def _read(block: pa.Buffer, lines: int, options: pj.ParseOptions, utf8: bool) ->
     if table.num_rows != lines:
         raise ValueError("a line held more than one JSON value")
     return table
+
+
+def _parse_inferred(buffer: pa.Buffer, numbers: np.ndarray, declared: pa.Schema, utf8: bool) -> pa.Table:
+    """All good lines in one read with inferred types; raises ValueError unless they fit `declared`.
+
+    With an explicit schema Arrow fills each declared field a line lacks with a null, one at
+    a time: the 6 of 8 declared factors absent from the bench files cost 40 ms per 100k
+    records. Inferred types hold only the fields present; when they are the declared types,
+    the values are those an explicit schema gives, and the cast adds absent fields as nulls.
+    """
+    table = _read(buffer, len(numbers), pj.ParseOptions(), utf8)
+    if not _fits(pa.struct(table.schema), pa.struct(declared)):
+        raise ValueError("inferred types differ from the declared ones")
+    records = pa.Table.from_struct_array(table.to_struct_array().cast(pa.struct(declared)))
+    return records.append_column(LINE, pa.array(numbers + 1, pa.int64()))
+
+
+def _fits(inferred: pa.DataType, declared: pa.DataType) -> bool:
+    """Whether `inferred` is `declared`, or a struct holding some of its children with their types."""
+    if pa.types.is_struct(inferred) and pa.types.is_struct(declared):
+        names = [child.name for child in declared]
+        return all(child.name in names and _fits(child.type, declared.field(child.name).type) for child in inferred)
+    return inferred == declared
 
 
 def _parse_blocks(
