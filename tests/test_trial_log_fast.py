@@ -137,3 +137,9 @@ def test_invalid_utf8_is_left_to_the_per_line_path(config, trial_log_schema):
     lines.insert(150, json.dumps(trial("caf\u00e9")).encode().replace(b"\\u00e9", b"\xe9"))
     parsed = columnar.parse(b"\n".join(lines) + b"\n", validate.schema)
     assert 151 in parsed.suspects and 151 not in parsed.table["line"].to_pylist()
+
+
+@pytest.mark.parametrize("minimum, shorter", [(1, [True, False, False]), (2, [True, True, False])])
+def test_shorter_counts_characters(minimum, shorter):
+    strings = pa.chunked_array([["", "\u00e9", "ab"], [None]])
+    assert columnar._shorter(strings, minimum).to_pylist() == [*shorter, None]
