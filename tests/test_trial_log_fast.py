@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -143,3 +144,11 @@ def test_invalid_utf8_is_left_to_the_per_line_path(config, trial_log_schema):
 def test_shorter_counts_characters(minimum, shorter):
     strings = pa.chunked_array([["", "\u00e9", "ab"], [None]])
     assert columnar._shorter(strings, minimum).to_pylist() == [*shorter, None]
+
+
+@pytest.mark.parametrize("text", [b"", b"n", b"null", b"nnull\nnul\nl null", b"nunull\n\nnullnull\nxnull", b"u\nnulnul\nl", b"nul\nnu"])
+def test_lines_containing_finds_every_line_with_the_text(text):
+    raw = np.frombuffer(text, dtype=np.uint8)
+    lines = columnar.Lines.of(raw)
+    expected = [i for i, line in enumerate(text.split(b"\n")[: len(lines.starts)]) if b"null" in line]
+    assert sorted(set(columnar._lines_containing(raw, b"null", lines).tolist())) == expected
