@@ -116,11 +116,17 @@ def test_inferred_types_give_the_declared_columns(tmp_path, config, trial_log_sc
         trial("f3", extra=1),
         trial("f4", model="mod\u00e8le"),
         json.dumps(trial("f5", peer="fri\udcffend"), ensure_ascii=False),
+        trial("f6", outcomes={}),
+        trial("f7", study="", factors={"colour": "red"}),
+        trial("f8", factors={"urgency": "soon"}),
     ],
-    ids=["date-like-string", "float-outcome", "number-factor", "unknown-field", "non-ascii", "invalid-utf8"],
+    ids=[
+        "date-like-string", "float-outcome", "number-factor", "unknown-field", "non-ascii", "invalid-utf8",
+        "no-outcomes", "undeclared-factor", "factor-level",
+    ],
 )
 def test_single_odd_line_matches_reference(tmp_path, config, trial_log_schema, odd):
-    """One line Arrow reads into another type than the declared one, or that is not ASCII, among good lines."""
+    """One odd line among good ones: a type Arrow infers other than the declared one, a broken rule, non-ASCII."""
     validate = compile_validator(trial_log_schema, config)
     factors = factor_names(config)
     lines = [json.dumps(trial(f"g{i}")) for i in range(200)]
