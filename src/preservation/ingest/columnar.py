@@ -84,7 +84,8 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     # Each good line's bytes and newline; the last line may have none.
     offsets = np.minimum(np.concatenate(([0], np.cumsum(length[good] + 1))), buffer.size)
     declared = arrow_schema(schema)
-    # Arrow checks no UTF-8 while parsing; ASCII (checked in 1 ms per 100k records) needs no check.
+    # Arrow does not check UTF-8 while parsing. ASCII is valid UTF-8, and isascii() takes 1-2 ms
+    # per 100k records where validate(full=True) took 5 ms.
     utf8 = not data.isascii()
     pieces: list[pa.Table] = []
     failed: list[np.ndarray] = []
