@@ -12,6 +12,7 @@ from conftest import trial, write_jsonl
 from preservation.ingest import columnar
 from preservation.ingest.trial_log import _judge, read_trial_log
 from preservation.ingest.validator import compile_validator
+from preservation.quarantine import read_quarantine, write_quarantine
 from preservation.records import factor_names, rows_to_table
 
 ODD_LINES = [
@@ -158,3 +159,21 @@ def test_lines_containing_finds_every_line_with_the_text(text):
     lines = columnar.Lines.of(raw)
     expected = [i for i, line in enumerate(text.split(b"\n")[: len(lines.starts)]) if b"null" in line]
     assert sorted(set(columnar._lines_containing(raw, b"null", lines).tolist())) == expected
+
+
+def test_invalid_utf8_in_a_valid_line_is_quarantined_and_kept_byte_for_byte(tmp_path, config, trial_log_schema):
+    """A line that is valid JSON but for one byte that is not UTF-8, and one whose \\u escape names a lone surrogate."""
+    validate = compile_validator(trial_log_schema, config)
+    lines = [json.dumps(trial(f"g{i}")).encode() for i in range(5)]
+    lines.insert(2, json.dumps(trial("caf\u00e9")).encode().replace(b"\\u00e9", b"\xe9"))
+    lines.insert(4, json.dumps(trial("x")).encode().replace(b'"x"', b'"\\ud800"'))
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    shard = read_trial_log(path, validate, factor_names(config))
+    reasons = {record.line: record.reason for record in shard.quarantined}
+    column = lines[2].index(b"\xe9") + 1
+    assert reasons == {3: f"not valid UTF-8: byte 0xe9 at column {column}", 5: "malformed JSON: a \\u escape names a lone surrogate, not a character"}
+    assert shard.summary["valid"] == 5 and shard.summary["quarantined"] == 2
+    write_quarantine(shard.quarantined, tmp_path / "quarantine.jsonl")
+    kept = read_quarantine(tmp_path / "quarantine.jsonl")
+    assert [record.raw.encode("utf-8", "surrogateescape") for record in kept] == [lines[2], lines[4]]

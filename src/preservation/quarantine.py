@@ -28,9 +28,14 @@ class Quarantined:
 
 
 def write_quarantine(records: Iterable[Quarantined], path: str | Path) -> int:
-    """Write quarantined records as JSONL; return how many were written."""
+    """Write quarantined records as JSONL; return how many were written.
+
+    A raw line that was not UTF-8 holds lone surrogates (its bytes, read with
+    surrogateescape); they are written as JSON \\udcXX escapes, so the line's bytes
+    can be recovered exactly: raw.encode("utf-8", "surrogateescape").
+    """
     count = 0
-    with open(path, "w", encoding="utf-8") as out:
+    with open(path, "w", encoding="utf-8", errors="backslashreplace") as out:
         for record in records:
             out.write(json.dumps(asdict(record), ensure_ascii=False, sort_keys=True) + "\n")
             count += 1

@@ -113,13 +113,27 @@ def _judge(
 
 
 def _parse(raw: str, validate: Validator) -> tuple[str | None, Any]:
+    if not raw.isascii():  # bytes that are not UTF-8 were read as lone surrogates (surrogateescape)
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return f"not valid UTF-8: byte 0x{ord(raw[error.start]) - 0xDC00:02x} at column {error.start + 1}", None
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as error:
         return f"malformed JSON: {error.msg} (column {error.colno})", None
-    except UnicodeEncodeError:
-        return "malformed JSON: not valid UTF-8", None
+    if "\\u" in raw and not _encodable(record):
+        return "malformed JSON: a \\u escape names a lone surrogate, not a character", None
     return validate(record), record
+
+
+def _encodable(record: Any) -> bool:
+    """Whether every string in the record is text UTF-8 can hold (a JSON escape can name a lone surrogate)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _append_rows(
