@@ -7,9 +7,10 @@ start-up. Per stage: wall time, records/s, the peak RSS of any process (from
 wait4) and of any job (from the rules' `benchmark:` files). Beside them, on the
 same data: pyarrow.json.read_json (the parsing floor); R's glmer on the same
 counted cells as the Python fits (the engine_agreement job), when Rscript and
-lme4 exist; and the Snakemake floor, as many start-only jobs as there are
-trial logs. Last, the shipped data: a cold run
-and a no-op re-run. Prints a table; writes bench/results.json.
+lme4 exist; the Snakemake floor, as many start-only jobs as there are trial
+logs; and Snakemake with every ingest job done (its start-up alone). Last,
+the shipped data: a cold run and a no-op re-run. Prints a table; writes
+bench/results.json.
 """
 
 from __future__ import annotations
@@ -143,6 +144,10 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
             "job_cpu_s": round(job_cpu, 2),
             "job_max_rss_mib": round(job_rss, 1),
         }
+    # Snakemake's own cost with every ingest job done: start, parse the workflow, build the DAG, check files.
+    ingest_rules = [name for name in dict(STAGES)["ingest"] if name in rules]
+    noop, _, _, output = measure([SNAKEMAKE, "--cores", "2", "--until", *ingest_rules], workdir)
+    assert "Nothing to be done" in output, output
     trial_logs = sorted(str(path) for path in (data / "trials").glob("*.jsonl"))
     _, _, peak, output = measure([sys.executable, "-c", READ_JSON, *trial_logs], workdir)
     rows, seconds, cpu = (float(value) for value in output.split())
@@ -153,6 +158,7 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     in_process = {"wall_s": round(seconds, 2), "records_per_s": round(records / seconds), "cpu_s": round(cpu, 2)}
     in_process |= {"records_per_cpu_s": round(records / cpu), "peak_rss_mib": round(peak, 1)}
     reference = {"read_json": read_json, "ingest_code_in_process": in_process, "snakemake_floor": snakemake_floor(workdir, len(trial_logs))}
+    reference["snakemake_noop_ingest_s"] = round(noop, 2)
     if "glmer" in stages:
         reference["glmer_same_cells"] = glmer_same_cells(workdir)
     total = sum(stages[stage]["wall_s"] for stage in ("ingest", "gather", "aggregate"))
@@ -233,6 +239,10 @@ def print_table(results: dict[str, Any]) -> None:
             f"read_json's records/s ({size['ingest_vs_read_json_cpu']:.2f}x per CPU s); peak RSS of any process {size['peak_rss_any_process_mib']} MiB"
         )
         floor = size["reference"]["snakemake_floor"]
+        print(
+            f"{name:<10} Snakemake with every ingest job done (start-up, DAG, file checks): {size['reference']['snakemake_noop_ingest_s']} s; "
+            f"twice read_json's time is {2 * size['reference']['read_json']['wall_s']:.2f} s"
+        )
         print(
             f"{name:<10} Snakemake floor: {floor['jobs']} start-only script jobs take {floor['wall_s']} s wall ({floor['cpu_s']} CPU s), "
             f"{floor['wall_s'] / size['reference']['read_json']['wall_s']:.1f}x read_json's time for the whole stage"
