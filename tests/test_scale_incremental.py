@@ -44,7 +44,7 @@ def test_a_config_edit_reruns_exactly_the_rules_that_read_it(built: Path, tmp_pa
     config["models"]["formula"] = "outcome ~ instructed"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     planned = all_planned(wf)
-    assert {"model_cells", "glmm", "gee", "contrasts", "engine_agreement"} <= planned.keys()
+    assert {"model_cells", "glmm", "gee", "contrasts", "glmer", "engine_agreement"} <= planned.keys()
     assert not planned.keys() & {"ingest_trial_log", "ingest_published", "gather_trials", "rates"}
 
     config["factors"]["batch"]["levels"] = ["b1", "b2"]  # a narrower level set: records may now be rejected

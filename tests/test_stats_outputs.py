@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF, crosscheck_fits
+from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF, agreement_table, crosscheck_fits, read_glmer_estimates, write_fitted_cells
 from preservation.stats.design import build_cells
 from preservation.stats.gee import fit_gee
+from preservation.stats.r_session import glmer_status
 from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 from preservation.stats.tables import (
@@ -84,3 +85,18 @@ def test_tables_of_no_fits_keep_every_column(tmp_path):
     write_glmm_latex(fixed_effects_table([]), tmp_path / "glmm.tex")
     write_gee_latex(gee_table({}), tmp_path / "gee.tex")
     assert "\\toprule" in (tmp_path / "gee.tex").read_text() and "\\toprule" in (tmp_path / "glmm.tex").read_text()
+
+
+def test_glmer_job_says_why_it_did_not_run_and_still_writes_its_estimates(tmp_path):
+    fits = fit_study_models(sim_trials(), ModelSpec())
+    spec = write_fitted_cells(fits, tmp_path / "inputs", "Rscript")
+    assert (tmp_path / "inputs" / "cells0.csv").exists()
+    cases = {None: SWITCHED_OFF, "no-such-Rscript-here": SKIPPED}
+    for rscript, expected in cases.items():
+        estimates = tmp_path / f"estimates-{rscript}.csv"
+        assert glmer_status(tmp_path / "unused.R", spec, estimates, rscript) == expected
+        assert read_glmer_estimates(estimates) == {}
+    nothing = write_fitted_cells(fits, tmp_path / "off", None)  # switched off: no cells written at all
+    assert sorted(p.name for p in nothing.parent.iterdir()) == ["spec.csv"]
+    assert glmer_status(tmp_path / "unused.R", nothing, tmp_path / "none.csv", "no-such-Rscript-here") == "ok"
+    assert agreement_table({f.fit_id: f.fit for f in fits}, None, SKIPPED)["status"].eq(SKIPPED).all()

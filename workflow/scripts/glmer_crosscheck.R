@@ -2,7 +2,7 @@
 # estimator used, so the two engines can be compared number by number.
 #
 # Usage: Rscript glmer_crosscheck.R spec.csv out.csv
-#   spec.csv   fit_id, cells (path of that fit's cells CSV), n_fixed, n_groups, nagq
+#   spec.csv   fit_id, cells (that fit's cells CSV, beside spec.csv), n_fixed, n_groups, nagq
 #   cells CSV  k, n, x0..x{n_fixed-1} (design columns), g0..g{n_groups-1} (grouping labels);
 #              read one fit at a time, so memory follows the largest fit
 #   out.csv    fit_id, kind (fixed|sd|info), index, estimate, se,
@@ -21,7 +21,7 @@ for (i in seq_len(nrow(spec))) {
   if (i > 1) { rm(d, m); invisible(gc()) }  # the previous fit's data and model, before reading the next
   xs <- paste0("x", seq_len(s$n_fixed) - 1)
   gs <- if (s$n_groups > 0) paste0("g", seq_len(s$n_groups) - 1) else character()
-  d <- read.csv(s$cells, stringsAsFactors = FALSE, colClasses = setNames(rep("character", length(gs)), gs))
+  d <- read.csv(file.path(dirname(args[1]), s$cells), stringsAsFactors = FALSE, colClasses = setNames(rep("character", length(gs)), gs))
   for (g in gs) d[[g]] <- factor(as.character(d[[g]]))
   rhs <- paste(c("0", xs, if (length(gs)) paste0("(1 | ", gs, ")")), collapse = " + ")
   f <- as.formula(paste("cbind(k, n - k) ~", rhs))

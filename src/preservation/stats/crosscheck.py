@@ -4,14 +4,17 @@ The Python estimator is only trusted because it reproduces glmer; this
 module makes that comparison part of every pipeline run. R is optional at
 run time: when Rscript or lme4 is missing the comparison is reported as
 skipped rather than failing the pipeline.
+
+The pipeline runs it in three jobs (workflow/rules/models.smk): the cells
+are written for R (:func:`write_glmer_inputs`), R fits them in a job of its
+own (stats.r_session), and the table compares R's estimates with the
+stored Python fits (:func:`agreement_table`). :func:`crosscheck_fits` does
+the same in one process.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,12 +25,12 @@ import pandas as pd
 
 from preservation.stats.design import CellData
 from preservation.stats.glmm import GlmmFit
+from preservation.stats.r_session import SKIPPED, SWITCHED_OFF, glmer_unavailable, run_glmer_script
 from preservation.stats.study_models import StudyFit
 
 log = logging.getLogger(__name__)
 
-SKIPPED = "skipped: Rscript/lme4 not found"
-SWITCHED_OFF = "skipped: models.crosscheck is false"
+__all__ = ["SKIPPED", "SWITCHED_OFF", "glmer_unavailable"]  # re-exported: callers read them with the rest of the check
 ESTIMATE_TOL = 0.01  # absolute, log-odds and SD scale
 SE_REL_TOL = 0.05  # relative difference of standard errors
 # glmer's digits beyond ~1e-6 differ between R sessions on identical input
@@ -48,21 +51,9 @@ class GlmerResult:
     message: str
 
 
-def glmer_unavailable(rscript: str = "Rscript") -> str | None:
-    """None when Rscript with lme4 can be run, else the reason it cannot."""
-    exe = shutil.which(rscript)
-    if exe is None:
-        return SKIPPED
-    probe = subprocess.run(
-        [exe, "-e", 'quit(status = if (requireNamespace("lme4", quietly = TRUE)) 0 else 1)'],
-        capture_output=True, text=True, check=False,
-    )
-    return None if probe.returncode == 0 else SKIPPED
-
-
-def _write_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int], folder: Path) -> Path:
+def write_glmer_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int], folder: Path) -> Path:
     """One cells CSV per fit (R reads them one at a time, so its memory follows the largest
-    fit, not all of them) and the spec CSV listing them; returns the spec's path."""
+    fit, not all of them) and the spec CSV listing them by name; returns the spec's path."""
     spec = []
     for number, (fit_id, d) in enumerate(problems.items()):
         frame = pd.DataFrame({"k": d.k.astype(int), "n": d.n.astype(int)})
@@ -70,12 +61,20 @@ def _write_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int], fol
             frame[f"x{j}"] = d.X[:, j]
         for j, name in enumerate(d.groups):
             frame[f"g{j}"] = np.asarray(d.group_levels[name], dtype=object)[d.groups[name]]
-        cells = folder / f"cells{number}.csv"
-        frame.to_csv(cells, index=False, float_format="%.17g")
-        spec.append({"fit_id": fit_id, "cells": str(cells), "n_fixed": d.X.shape[1], "n_groups": len(d.groups), "nagq": nagq.get(fit_id, 1)})
+        cells = f"cells{number}.csv"
+        frame.to_csv(folder / cells, index=False, float_format="%.17g")
+        spec.append({"fit_id": fit_id, "cells": cells, "n_fixed": d.X.shape[1], "n_groups": len(d.groups), "nagq": nagq.get(fit_id, 1)})
     spec_path = folder / "spec.csv"
-    pd.DataFrame(spec).to_csv(spec_path, index=False)
+    pd.DataFrame(spec, columns=["fit_id", "cells", "n_fixed", "n_groups", "nagq"]).to_csv(spec_path, index=False)
     return spec_path
+
+
+def write_fitted_cells(fits: Sequence[StudyFit], folder: str | Path, rscript: str | None) -> Path:
+    """The glmer inputs for every fitted subset (none when the cross-check is off: rscript None)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fitted = {} if rscript is None else {f.fit_id: f for f in fits if f.fit is not None}
+    return write_glmer_inputs({k: f.cells for k, f in fitted.items()}, {k: f.fit.nagq for k, f in fitted.items() if f.fit}, folder)
 
 
 def run_glmer(
@@ -85,15 +84,15 @@ def run_glmer(
     rscript: str = "Rscript",
 ) -> dict[str, GlmerResult]:
     """Fit every problem with glmer via ``script`` (workflow/scripts/glmer_crosscheck.R)."""
-    nagq = dict(nagq or {})
     with tempfile.TemporaryDirectory(prefix="glmer-") as tmp:
-        spec, out = _write_inputs(problems, nagq, Path(tmp)), Path(tmp, "out.csv")
-        # single-threaded BLAS: threaded reductions are one source of run-to-run variation in glmer's last digits
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        proc = subprocess.run([rscript, str(script), str(spec), str(out)], capture_output=True, text=True, check=False, env=env)
-        if proc.returncode != 0:
-            raise RuntimeError(f"Rscript failed ({proc.returncode}): {proc.stderr.strip()}")
-        table = pd.read_csv(out, keep_default_na=True, dtype={"fit_id": str})
+        spec, estimates = write_glmer_inputs(problems, dict(nagq or {}), Path(tmp)), Path(tmp, "estimates.csv")
+        run_glmer_script(script, spec, estimates, rscript)
+        return read_glmer_estimates(estimates)
+
+
+def read_glmer_estimates(path: str | Path) -> dict[str, GlmerResult]:
+    """glmer's estimates per fit, as glmer_crosscheck.R writes them."""
+    table = pd.read_csv(path, keep_default_na=True, dtype={"fit_id": str})
     results: dict[str, GlmerResult] = {}
     for fit_id, rows in table.groupby("fit_id", sort=False):
         fixed = rows[rows.kind == "fixed"].sort_values("index")
@@ -145,23 +144,26 @@ def engine_agreement(fits: Mapping[str, GlmmFit], glmer: Mapping[str, GlmerResul
 
 
 def crosscheck_fits(fits: Sequence[StudyFit], script: Path, rscript: str | None = "Rscript") -> pd.DataFrame:
-    """Engine-agreement table for every fitted subset; a skip status when R is unavailable
-    or the check is switched off (rscript None)."""
+    """Engine-agreement table for every fitted subset, in one process; a skip status when R
+    is unavailable or the check is switched off (rscript None)."""
     fitted = {f.fit_id: f for f in fits if f.fit is not None}
     python = {fit_id: f.fit for fit_id, f in fitted.items() if f.fit is not None}
     reason = SWITCHED_OFF if rscript is None else glmer_unavailable(rscript)
-    if reason is not None:
-        log.warning("engine cross-check %s", reason)
-        table = engine_agreement(python, None, status=reason)
-    elif not fitted:
-        table = engine_agreement({}, {})
-    else:
-        try:
-            glmer = run_glmer({k: f.cells for k, f in fitted.items()}, script, {k: v.nagq for k, v in python.items()}, rscript)
-            table = engine_agreement(python, glmer)
-        except RuntimeError as err:
-            log.warning("engine cross-check failed: %s", err)
-            table = engine_agreement(python, None, status=f"glmer run failed: {err}")
+    if reason is not None or not fitted:
+        return agreement_table(python, None if reason else {}, reason or "ok")
+    try:
+        glmer = run_glmer({k: f.cells for k, f in fitted.items()}, script, {k: v.nagq for k, v in python.items()}, rscript)
+    except RuntimeError as err:
+        return agreement_table(python, None, f"glmer run failed: {err}")
+    return agreement_table(python, glmer)
+
+
+def agreement_table(python: Mapping[str, GlmmFit], glmer: Mapping[str, GlmerResult] | None, status: str = "ok") -> pd.DataFrame:
+    """engine_agreement.csv: per parameter both engines, their differences and whether they are
+    within tolerance, rounded to TABLE_DECIMALS; ``glmer=None`` gives every row ``status``."""
+    if glmer is None:
+        log.warning("engine cross-check %s", status)
+    table = engine_agreement(python, glmer, status)
     checked = table["glmer_estimate"].notna()
     table["within_tolerance"] = (table["abs_diff"] < ESTIMATE_TOL) & ~(table["se_rel_diff"] >= SE_REL_TOL)
     table["within_tolerance"] = table["within_tolerance"].where(checked, None)

@@ -2,8 +2,7 @@
 
 The CSV tables round for reading; `fits.json` keeps every number a fit
 produced (shortest round-trip floats, NaN as null), keyed by
-``study/behaviour``. The glmer cross-check compares against it, on cells
-rebuilt from the same counted table.
+``study/behaviour``. The glmer cross-check compares R's estimates with it.
 """
 
 from __future__ import annotations
@@ -11,13 +10,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from preservation.stats.design import CellData
 from preservation.stats.glmm import GlmmFit
 from preservation.stats.study_models import StudyFit
 
@@ -49,12 +47,3 @@ def read_fits_json(path: str | Path) -> dict[str, GlmmFit]:
         fields["minus2loglik"] = np.nan if fields["minus2loglik"] is None else fields["minus2loglik"]
         fits[fit_id] = GlmmFit(**fields)
     return fits
-
-
-def stored_fits(subsets: Sequence[tuple[str, str, str, CellData]], fits: Mapping[str, GlmmFit]) -> list[StudyFit]:
-    """StudyFits pairing each subset's cells with its stored fit (None if it was not fitted)."""
-    out = []
-    for study, behaviour, formula, cells in subsets:
-        fit = fits.get(f"{study}/{behaviour}")
-        out.append(StudyFit(study, behaviour, formula, cells, fit, "not fitted" if fit is None else fit.message, cells.dropped))
-    return out

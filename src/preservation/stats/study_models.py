@@ -16,6 +16,7 @@ import pandas as pd
 
 from preservation.stats.design import CellData, build_cells
 from preservation.stats.glmm import GlmmFit, fit_glmm
+from preservation.stats.r_session import rscript_from_config
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class ModelSpec:
             declared_levels=declared,
             include_reconstructed=bool(block.get("include_reconstructed", True)),
             gee_cluster=block.get("gee_cluster", "model"),
-            rscript=block.get("rscript", "Rscript") if block.get("crosscheck", True) else None,
+            rscript=rscript_from_config(config),
             ci_level=float(config.get("ci_level", 0.95)),
         )
 
