@@ -39,7 +39,7 @@ STAGES = (
     ("gather", ("gather_trials",)),
     ("aggregate", ("rates",)),
     ("fit", ("glmm", "gee", "contrasts")),
-    ("glmer", ("glmer", "engine_agreement")),
+    ("glmer", ("engine_agreement",)),  # with the glmer job it needs
 )
 READ_JSON = """
 import sys, time, pyarrow.json as pj
