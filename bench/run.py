@@ -147,7 +147,7 @@ def bench_size(records: int, files: int | None) -> dict[str, Any]:
     # Snakemake's own cost with every ingest job done: start, parse the workflow, build the DAG, check files.
     ingest_rules = [name for name in dict(STAGES)["ingest"] if name in rules]
     noop, _, _, output = measure([SNAKEMAKE, "--cores", "2", "--until", *ingest_rules], workdir)
-    assert "Nothing to be done" in output, output
+    assert "Execute" not in output, output  # no job ran
     trial_logs = sorted(str(path) for path in (data / "trials").glob("*.jsonl"))
     _, _, peak, output = measure([sys.executable, "-c", READ_JSON, *trial_logs], workdir)
     rows, seconds, cpu = (float(value) for value in output.split())
