@@ -1,12 +1,15 @@
 """GEE companion, engine-agreement skip path, and byte-stable table output."""
 
+import os
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from preservation.stats.crosscheck import SKIPPED, SWITCHED_OFF, agreement_table, crosscheck_fits, read_glmer_estimates, write_fitted_cells
 from preservation.stats.design import build_cells
 from preservation.stats.gee import fit_gee
-from preservation.stats.r_session import glmer_status
+from preservation.stats.r_session import glmer_status, glmer_unavailable
 from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 from preservation.stats.tables import (
@@ -100,3 +103,10 @@ def test_glmer_job_says_why_it_did_not_run_and_still_writes_its_estimates(tmp_pa
     assert sorted(p.name for p in nothing.parent.iterdir()) == ["spec.csv"]
     assert glmer_status(tmp_path / "unused.R", nothing, tmp_path / "none.csv", "no-such-Rscript-here") == "ok"
     assert agreement_table({f.fit_id: f.fit for f in fits}, None, SKIPPED)["status"].eq(SKIPPED).all()
+
+
+@pytest.mark.skipif(glmer_unavailable() is not None and not os.environ.get("CI"), reason="Rscript/lme4 not installed")
+def test_glmer_job_reports_a_failed_r_run(tmp_path):
+    spec = write_fitted_cells(fit_study_models(sim_trials(), ModelSpec()), tmp_path / "inputs", "Rscript")
+    status = glmer_status(tmp_path / "no-such-script.R", spec, tmp_path / "estimates.csv", "Rscript")
+    assert status.startswith("glmer run failed: Rscript failed") and read_glmer_estimates(tmp_path / "estimates.csv") == {}

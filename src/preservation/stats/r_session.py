@@ -56,12 +56,15 @@ def glmer_status(script: str | Path, spec: str | Path, estimates: str | Path, rs
     """
     with open(spec, encoding="utf-8", newline="") as handle:
         fits = sum(1 for _ in csv.DictReader(handle))
-    reason = SWITCHED_OFF if rscript is None else glmer_unavailable(rscript) if fits else None
-    if reason is None and fits:
-        try:
-            run_glmer_script(script, spec, estimates, rscript or "Rscript")
-            return "ok"
-        except RuntimeError as error:
-            reason = f"glmer run failed: {error}"
+    if rscript is None or not fits:
+        reason = SWITCHED_OFF if rscript is None else "ok"  # switched off, or nothing to fit
+    else:
+        reason = glmer_unavailable(rscript)
+        if reason is None:
+            try:
+                run_glmer_script(script, spec, estimates, rscript)
+                return "ok"
+            except RuntimeError as error:
+                reason = f"glmer run failed: {error}"
     Path(estimates).write_text(ESTIMATES_HEADER + "\n", encoding="utf-8")
-    return reason or "ok"
+    return reason
