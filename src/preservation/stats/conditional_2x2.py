@@ -5,7 +5,9 @@ noncentral hypergeometric distribution whose parameter is the odds ratio
 (the central, hypergeometric one under independence).
 
 * Fisher's two-sided p sums the null probabilities of every table no more
-  likely than the observed one (relative tolerance 1e-14, as scipy).
+  likely than the observed one, within a relative tolerance of 1e-7 (as R's
+  fisher.test; scipy uses 1e-14, but densities from the log-pmf carry about
+  1e-14 of rounding and would split exact ties, e.g. 7/100 against 79/100).
 * The conditional MLE is the odds ratio whose mean is the observed a; the
   exact two-sided interval inverts the two tail probabilities at
   (1 - level) / 2 (as R's fisher.test and scipy.stats.contingency.odds_ratio).
@@ -26,14 +28,18 @@ import numpy as np
 from scipy import optimize, stats
 
 XTOL = 1e-12  # on log(odds ratio)
-TIES = 1 + 1e-14  # tables this close in probability to the observed one count as equally extreme
+TIES = 1 + 1e-7  # tables this close in probability to the observed one count as equally extreme
 
 
 @dataclass(frozen=True)
-class OddsRatio:
-    """Conditional MLE and exact interval; NaN and (0, inf) when a row or column is empty."""
+class Exact2x2:
+    """Fisher's two-sided p, and the conditional MLE odds ratio with its exact interval.
 
-    estimate: float
+    A table with an empty row or column gives p = 1, odds ratio NaN and interval (0, inf).
+    """
+
+    fisher_p: float
+    odds_ratio: float
     low: float
     high: float
 
@@ -66,17 +72,11 @@ class _Conditional:
         return float(self.pmf(log_odds)[x - self.low :].sum())
 
 
-def fisher_exact_p(a: int, b: int, c: int, d: int) -> float:
-    """Two-sided p of Fisher's exact test (1 when a row or column is empty)."""
+def exact_2x2(a: int, b: int, c: int, d: int, level: float = 0.95) -> Exact2x2:
+    """Fisher's p and the conditional MLE of (a d) / (b c) with its exact two-sided interval at ``level``,
+    from one hypergeometric log-pmf."""
     if min(a + b, c + d, a + c, b + d) == 0:
-        return 1.0
-    return _Conditional(a, b, c, d).fisher_p(a)
-
-
-def conditional_odds_ratio(a: int, b: int, c: int, d: int, level: float = 0.95) -> OddsRatio:
-    """Conditional MLE of (a d) / (b c) and its exact two-sided interval at ``level``."""
-    if min(a + b, c + d, a + c, b + d) == 0:
-        return OddsRatio(np.nan, 0.0, np.inf)
+        return Exact2x2(1.0, np.nan, 0.0, np.inf)
     dist = _Conditional(a, b, c, d)
     alpha = (1 - level) / 2
     if a == dist.low:
@@ -89,7 +89,7 @@ def conditional_odds_ratio(a: int, b: int, c: int, d: int, level: float = 0.95) 
         high = _root(lambda t: alpha - dist.at_most(a, t))
     if dist.low < a < dist.high:
         estimate = _root(lambda t: dist.mean(t) - a)
-    return OddsRatio(float(estimate), float(low), float(high))
+    return Exact2x2(dist.fisher_p(a), float(estimate), float(low), float(high))
 
 
 def _root(increasing) -> float:

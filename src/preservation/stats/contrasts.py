@@ -21,7 +21,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from preservation.stats.design import as_counts
-from preservation.stats.conditional_2x2 import conditional_odds_ratio, fisher_exact_p
+from preservation.stats.conditional_2x2 import exact_2x2
 
 STRATA = ["study", "behaviour", "model", "scenario"]
 BOSCHLOO_MAX_PRODUCT = 250 * 250  # n1 * n0 above which Boschloo's cost (minutes) is not paid
@@ -30,7 +30,7 @@ BOSCHLOO_MAX_PRODUCT = 250 * 250  # n1 * n0 above which Boschloo's cost (minutes
 def two_by_two(k1: int, n1: int, k0: int, n0: int, level: float = 0.95, boschloo_max_product: int = BOSCHLOO_MAX_PRODUCT) -> dict[str, float | str]:
     """Exact tests, risk difference and odds ratio for k1/n1 (exposed) vs k0/n0."""
     table = np.array([[k1, n1 - k1], [k0, n0 - k0]])
-    fisher_p = fisher_exact_p(k1, n1 - k1, k0, n0 - k0)
+    exact = exact_2x2(k1, n1 - k1, k0, n0 - k0, level)
     if n1 * n0 <= boschloo_max_product:
         boschloo_p = float(min(1.0, stats.boschloo_exact(table.T).pvalue))  # columns = the two samples
         note = ""
@@ -38,12 +38,11 @@ def two_by_two(k1: int, n1: int, k0: int, n0: int, level: float = 0.95, boschloo
         boschloo_p = np.nan
         note = f"Boschloo not computed (n1*n0 > {boschloo_max_product})"
     rd_low, rd_high = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff", alpha=1 - level)
-    odds = conditional_odds_ratio(k1, n1 - k1, k0, n0 - k0, level)
     return {
         "rate1": k1 / n1, "rate0": k0 / n0, "risk_difference": k1 / n1 - k0 / n0,
         "rd_ci_low": float(rd_low), "rd_ci_high": float(rd_high),
-        "odds_ratio": odds.estimate, "or_ci_low": odds.low, "or_ci_high": odds.high,
-        "fisher_p": fisher_p, "boschloo_p": boschloo_p, "note": note,
+        "odds_ratio": exact.odds_ratio, "or_ci_low": exact.low, "or_ci_high": exact.high,
+        "fisher_p": exact.fisher_p, "boschloo_p": boschloo_p, "note": note,
     }
 
 
