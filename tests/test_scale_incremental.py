@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import run_snakemake, trial, write_jsonl
+from conftest import REPO, run_snakemake, trial, write_jsonl
 
 
 def planned_jobs(wf: Path) -> dict[str, int]:
@@ -52,8 +52,22 @@ def test_a_config_edit_reruns_exactly_the_rules_that_read_it(built: Path, tmp_pa
     assert {"ingest_published", "gather_trials", "rates"} <= all_planned(wf).keys()
 
 
-def all_planned(wf: Path) -> dict[str, int]:
+def test_a_package_code_edit_reruns_exactly_the_rules_that_reach_it(built: Path, tmp_path: Path) -> None:
+    wf = tmp_path / "wf"
+    shutil.copytree(built, wf, symlinks=True)
+    package = shutil.copytree(REPO / "src" / "preservation", tmp_path / "src" / "preservation")
+    code = {"PYTHONPATH": str(tmp_path / "src")}  # the workflow now imports the package from this copy
+    assert all_planned(wf, code) == {}  # the same code elsewhere is no change
+
+    exact = package / "stats" / "conditional_2x2.py"  # imported by the contrasts script's modules only
+    exact.write_text(exact.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    planned = all_planned(wf, code)
+    assert "contrasts" in planned
+    assert not planned.keys() & {"ingest_trial_log", "ingest_published", "gather_trials", "rates", "model_cells", "glmm", "gee", "glmer"}
+
+
+def all_planned(wf: Path, env: dict[str, str] | None = None) -> dict[str, int]:
     """Rule -> jobs a dry run of the whole workflow would run now."""
-    plan = run_snakemake(wf, "all", "--dry-run", "--quiet", "rules")
+    plan = run_snakemake(wf, "all", "--dry-run", "--quiet", "rules", env=env)
     rows = (line.split() for line in plan.stdout.splitlines())
     return {row[0]: int(row[1]) for row in rows if len(row) == 2 and row[1].isdigit() and row[0] != "total"}

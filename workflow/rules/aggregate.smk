@@ -15,6 +15,7 @@ rule rates:
         by=config["aggregate_by"],
         level=config["ci_level"],
         config=config_used("factors"),
+        code=code_of("rates.py"),
     benchmark:
         "benchmarks/aggregate/rates.tsv"
     log:

@@ -4,6 +4,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from preservation.code_version import code_version
 from preservation.ingest.sources import FORMATS, discover_units, has_coding
 
 RAW = config["raw_dir"]
@@ -12,6 +13,7 @@ FIGURES = config["figures_dir"]
 PAPER = config["paper"]["dir"]
 # Relative, so that a moved or copied project does not see its inputs as changed.
 SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 # Figures built from rates.csv (the forest plot waits for the model tables).
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
@@ -30,6 +32,15 @@ def config_used(*sections):
     as params makes an edit to them re-run exactly the rules that read them.
     """
     return json.dumps({name: config.get(name) for name in sections}, sort_keys=True)  # key order is not a change
+
+
+def code_of(script, *notebooks):
+    """The package code a rule's script (and notebook) runs, as a parameter of the rule.
+
+    Snakemake tracks the script file itself, not the modules it imports; with
+    this param an edit under src/ re-runs exactly the rules that reach it.
+    """
+    return code_version(SCRIPTS / script, *notebooks)
 
 
 LEVELS = ("behaviours", "peer_levels", "factors")

@@ -8,6 +8,7 @@ rule figure_shutdown_sabotage:
         **figure_outputs("shutdown_sabotage"),
     params:
         interval=config["paper"]["interval"],
+        code=code_of("figure_shutdown_sabotage.py"),
     benchmark:
         "benchmarks/figures/shutdown_sabotage.tsv"
     log:
@@ -26,6 +27,7 @@ rule figure_blackmail:
     params:
         interval=config["paper"]["interval"],
         level=config["ci_level"],
+        code=code_of("figure_blackmail.py"),
     log:
         "logs/figures/blackmail.log",
     conda:
@@ -43,6 +45,7 @@ rule figure_peer_preservation:
         peer_levels=config["peer_levels"],
         interval=config["paper"]["interval"],
         level=config["ci_level"],
+        code=code_of("figure_peer_preservation.py"),
     log:
         "logs/figures/peer_preservation.log",
     conda:
@@ -58,6 +61,7 @@ rule figure_rate_heatmap:
         **figure_outputs("rate_heatmap"),
     params:
         factors=config["aggregate_by"],
+        code=code_of("figure_rate_heatmap.py"),
     log:
         "logs/figures/rate_heatmap.log",
     conda:
@@ -72,6 +76,8 @@ rule figure_forest:
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
     output:
         **figure_outputs("forest"),
+    params:
+        code=code_of("figure_forest.py"),
     log:
         "logs/figures/forest.log",
     conda:

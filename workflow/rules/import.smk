@@ -18,6 +18,7 @@ rule import_shard:
         unit=lambda wildcards: asdict(import_unit(wildcards)),
         strict=config["strict"],
         config=config_used(*LEVELS),
+        code=code_of("import_shard.py"),
     log:
         "logs/import/{format}/{name}.log",
     conda:
@@ -31,6 +32,8 @@ rule coding_agreement:
         pairs=import_shard_files(".coding.csv"),
     output:
         agreement=f"{PROCESSED}/coding_agreement.csv",
+    params:
+        code=code_of("coding_agreement.py"),
     log:
         "logs/coding/agreement.log",
     conda:

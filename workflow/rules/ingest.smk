@@ -12,6 +12,7 @@ rule ingest_trial_log:
     params:
         strict=config["strict"],
         config=config_used(*LEVELS),
+        code=code_of("ingest_trial_log.py"),
     benchmark:
         "benchmarks/ingest/trials/{name}.tsv"
     log:
@@ -33,6 +34,7 @@ rule ingest_published:
     params:
         strict=config["strict"],
         config=config_used(*LEVELS),
+        code=code_of("ingest_published.py"),
     benchmark:
         "benchmarks/ingest/published/{name}.tsv"
     log:
@@ -57,6 +59,7 @@ rule gather_trials:
     params:
         strict=config["strict"],
         config=config_used("factors"),
+        code=code_of("gather_trials.py"),
     benchmark:
         "benchmarks/ingest/gather.tsv"
     log:

@@ -17,6 +17,7 @@ rule model_cells:
         cells=CELLS,
     params:
         config=config_used(*MODEL_CONFIG),
+        code=code_of("model_cells.py"),
     benchmark:
         "benchmarks/models/model_cells.tsv"
     log:
@@ -39,6 +40,7 @@ rule glmm:
         tex="paper/tables/glmm_fixed_effects.tex",
     params:
         config=config_used(*MODEL_CONFIG),
+        code=code_of("glmm_fit.py"),
     benchmark:
         "benchmarks/models/glmm.tsv"
     log:
@@ -57,6 +59,7 @@ rule gee:
         tex="paper/tables/gee.tex",
     params:
         config=config_used(*MODEL_CONFIG),
+        code=code_of("gee_fit.py"),
     benchmark:
         "benchmarks/models/gee.tsv"
     log:
@@ -76,6 +79,7 @@ rule contrasts:
     params:
         boschloo_max_product=config.get("models", {}).get("boschloo_max_product", 62500),
         config=config_used(*MODEL_CONFIG),
+        code=code_of("contrasts.py"),
     benchmark:
         "benchmarks/models/contrasts.tsv"
     log:
@@ -96,6 +100,7 @@ rule glmer:
         status=f"{MODELS_DIR}/glmer_status.json",
     params:
         config=config_used("models"),
+        code=code_of("glmer.py"),
     benchmark:
         "benchmarks/models/glmer.tsv"
     log:
@@ -113,6 +118,8 @@ rule engine_agreement:
         status=f"{MODELS_DIR}/glmer_status.json",
     output:
         csv=report(f"{MODELS_DIR}/engine_agreement.csv", caption="../report/engine_agreement.rst", category="Models"),
+    params:
+        code=code_of("engine_agreement.py"),
     benchmark:
         "benchmarks/models/engine_agreement.tsv"
     log:

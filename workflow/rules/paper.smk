@@ -14,6 +14,7 @@ rule paper_numbers:
         level=config["ci_level"],
         interval=config["paper"]["interval"],
         config=config_used("paper"),
+        code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",
     conda:
@@ -32,6 +33,7 @@ rule paper_tables:
         by=config["aggregate_by"],
         level=config["ci_level"],
         config=config_used("paper"),
+        code=code_of("paper_tables.py"),
     log:
         "logs/paper/tables.log",
     conda:
@@ -51,6 +53,7 @@ rule claims:
         strict=config["claims"]["strict"],
         verbal_levels=config["claims"]["verbal_levels"],
         level=config["ci_level"],
+        code=code_of("check_claims.py"),
     log:
         "logs/paper/claims.log",
     conda:
@@ -76,6 +79,7 @@ rule analysis_notebook:
             "level": config["ci_level"],
             "interval": config["paper"]["interval"],
         },
+        code=code_of("run_notebook.py", f"{PAPER}/analysis.ipynb"),
     log:
         "logs/paper/notebook.log",
     conda:
@@ -89,6 +93,8 @@ rule analysis_html:
         executed=f"{PAPER}/analysis.executed.ipynb",
     output:
         html=report(f"{PAPER}/analysis.html", caption="../report/analysis.rst", category="Paper"),
+    params:
+        code=code_of("notebook_html.py"),
     log:
         "logs/paper/appendix.log",
     conda:
@@ -107,6 +113,7 @@ rule paper_pdf:
         pdf=report(f"{PAPER}/paper.pdf", caption="../report/paper.rst", category="Paper"),
     params:
         date=config["paper"]["date"],
+        code=code_of("compile_paper.py"),
     log:
         "logs/paper/paper.log",
     conda:
