@@ -4,7 +4,7 @@ The GLMM pools models; readers of these studies also want each model on
 its own ("o3 sabotaged 79/100 without the instruction, 7/100 with it").
 Counts per model are often small or at 0, where Wald intervals fail, so
 each contrast gets exact tests (Fisher; Boschloo, which is uniformly more
-powerful for two independent binomials), the risk difference with a
+powerful for two independent binomials: stats/boschloo.py), the risk difference with a
 Newcombe hybrid-score interval, and the conditional-MLE odds ratio with its
 exact conditional interval. p-values are Holm-adjusted within each
 study x behaviour family, separately for each test.
@@ -16,33 +16,32 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from preservation.stats.design import as_counts
+from preservation.stats.boschloo import boschloo_p
 from preservation.stats.conditional_2x2 import exact_2x2
+from preservation.stats.design import as_counts
 
 STRATA = ["study", "behaviour", "model", "scenario"]
-BOSCHLOO_MAX_PRODUCT = 250 * 250  # n1 * n0 above which Boschloo's cost (minutes) is not paid
+BOSCHLOO_MAX_PRODUCT = 250 * 250  # n1 * n0 above which Boschloo is not computed (its time and memory grow with n1 * n0)
 
 
 def two_by_two(k1: int, n1: int, k0: int, n0: int, level: float = 0.95, boschloo_max_product: int = BOSCHLOO_MAX_PRODUCT) -> dict[str, float | str]:
     """Exact tests, risk difference and odds ratio for k1/n1 (exposed) vs k0/n0."""
-    table = np.array([[k1, n1 - k1], [k0, n0 - k0]])
     exact = exact_2x2(k1, n1 - k1, k0, n0 - k0, level)
     if n1 * n0 <= boschloo_max_product:
-        boschloo_p = float(min(1.0, stats.boschloo_exact(table.T).pvalue))  # columns = the two samples
+        boschloo = boschloo_p(k1, n1, k0, n0)
         note = ""
     else:
-        boschloo_p = np.nan
+        boschloo = np.nan
         note = f"Boschloo not computed (n1*n0 > {boschloo_max_product})"
     rd_low, rd_high = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff", alpha=1 - level)
     return {
         "rate1": k1 / n1, "rate0": k0 / n0, "risk_difference": k1 / n1 - k0 / n0,
         "rd_ci_low": float(rd_low), "rd_ci_high": float(rd_high),
         "odds_ratio": exact.odds_ratio, "or_ci_low": exact.low, "or_ci_high": exact.high,
-        "fisher_p": exact.fisher_p, "boschloo_p": boschloo_p, "note": note,
+        "fisher_p": exact.fisher_p, "boschloo_p": boschloo, "note": note,
     }
 
 
