@@ -36,6 +36,7 @@ BAD_RECORDS = [
     (trial("t1", factors={"colour": "red"}), "factors: unknown field(s) ['colour']"),
     (trial("t1", extra=1), "unknown field(s) ['extra']"),
     ("[1, 2]", "expected object"),
+    ('{"study": ' + "[" * 1_000_000 + "]" * 1_000_000 + "}", "JSON nested too deeply to read"),
 ]
 
 

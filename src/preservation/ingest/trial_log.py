@@ -120,10 +120,12 @@ def _parse(raw: str, validate: Validator) -> tuple[str | None, Any]:
             return f"not valid UTF-8: byte 0x{ord(raw[error.start]) - 0xDC00:02x} at column {error.start + 1}", None
     try:
         record = json.loads(raw)
+        if "\\u" in raw and not _encodable(record):
+            return "malformed JSON: a \\u escape names a lone surrogate, not a character", None
     except json.JSONDecodeError as error:
         return f"malformed JSON: {error.msg} (column {error.colno})", None
-    if "\\u" in raw and not _encodable(record):
-        return "malformed JSON: a \\u escape names a lone surrogate, not a character", None
+    except RecursionError:  # arrays or objects nested about a thousand deep (a trial record nests two)
+        return "JSON nested too deeply to read", None
     return validate(record), record
 
 
