@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from preservation.ingest import columnar
 from preservation.ingest.validator import Validator
-from preservation.quarantine import Quarantined, reject
+from preservation.quarantine import Quarantined, reject, undecodable
 from preservation.records import append_row, empty_columns, rows_to_table, trial_schema
 
 
@@ -113,11 +113,9 @@ def _judge(
 
 
 def _parse(raw: str, validate: Validator) -> tuple[str | None, Any]:
-    if not raw.isascii():  # bytes that are not UTF-8 were read as lone surrogates (surrogateescape)
-        try:
-            raw.encode("utf-8")
-        except UnicodeEncodeError as error:
-            return f"not valid UTF-8: byte 0x{ord(raw[error.start]) - 0xDC00:02x} at column {error.start + 1}", None
+    problem = undecodable(raw)  # bytes that are not UTF-8 were read as lone surrogates (surrogateescape)
+    if problem is not None:
+        return problem, None
     try:
         record = json.loads(raw, object_pairs_hook=_distinct_names)
         if "\\u" in raw and not _encodable(record):
