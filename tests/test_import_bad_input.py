@@ -12,6 +12,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import FIXTURES, load_config
@@ -189,3 +190,24 @@ def test_tags_that_are_not_strings_are_quarantined(sandbox: Path) -> None:
     shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
     assert {q.reason for q in shard.quarantined} == {"tags.json is not an object of file name -> list of tags"}
     assert shard.summary["quarantined"] == shard.summary["records"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.csv", b""), ("truncated.parquet", (FIXTURES / "trial_table" / "peer_preservation.parquet").read_bytes()[:500])],
+)
+def test_unreadable_trial_table_is_a_clear_error(sandbox: Path, name: str, content: bytes) -> None:
+    path = sandbox / name
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match=rf"{path}: cannot be read as a {'CSV' if path.suffix == '.csv' else 'Parquet'} table: "):
+        read_trial_table(path, CONFIG["sources"]["peer_preservation"], CONFIG, FACTORS)
+
+
+def test_trial_table_row_not_utf8_is_quarantined(sandbox: Path) -> None:
+    frame = pd.read_parquet(FIXTURES / "trial_table" / "peer_preservation.parquet")
+    text = frame.to_csv(index=False).replace("True", "true").replace("False", "false")
+    path = sandbox / "table.csv"
+    path.write_bytes(text.encode().replace(b"gemini", b"g\xe9mini", 1))
+    shard = read_trial_table(path, CONFIG["sources"]["peer_preservation"], CONFIG, FACTORS)
+    assert only_reason(shard) == f"{path}: agent_model: not valid UTF-8: byte 0xe9 at column 2"
+    assert shard.quarantined[0].line == 2 and shard.summary["valid"] == len(frame) - 1
