@@ -12,6 +12,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import FIXTURES, load_config
@@ -134,3 +135,79 @@ def test_undeclared_score_value_is_quarantined_not_guessed(sandbox: Path) -> Non
     spec = inspect_spec(outcome={"scorer": "shutdown_resisted", "values": {"C": 1}})
     shard = read_inspect_log(FIXTURES / "inspect" / "plsallow.json", spec, CONFIG, FACTORS)
     assert any("value 'I' is not in the declared map" in q.reason for q in shard.quarantined)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (json.dumps({"classification": "harmful"}), "response.json has no boolean classification.harmful_behavior"),
+        ("[" * 100_000 + "]" * 100_000, "response.json is JSON nested too deeply to read"),
+    ],
+    ids=["classification-not-an-object", "deeply-nested"],
+)
+def test_response_of_the_wrong_shape_is_quarantined(sandbox: Path, text: str, reason: str) -> None:
+    shutil.copytree(FIXTURES / "agentic_misalignment" / "results" / "exp1", sandbox / "exp1")
+    response = next((sandbox / "exp1").rglob("response.json"))
+    response.write_text(text)
+    shard = read_experiment(sandbox / "exp1", CONFIG["sources"]["agentic_misalignment"], CONFIG, FACTORS)
+    assert [q.reason for q in shard.quarantined if q.file == str(response)] == [reason]
+    assert shard.summary["records"] == shard.summary["valid"] + shard.summary["quarantined"]
+
+
+def first_log(batch: Path) -> Path:
+    return next(path for path in sorted(batch.glob("*.jsonl")) if not path.name.endswith("_debug.jsonl"))
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (b'{"event": "message", "text": "caf\xe9"}', "line 2 is not valid UTF-8: byte 0xe9 at column 34"),
+        (b'{"event": "x", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "line 2 is JSON nested too deeply to read"),
+    ],
+    ids=["not-utf8", "deeply-nested"],
+)
+def test_unreadable_event_line_quarantines_its_run(sandbox: Path, event: bytes, reason: str) -> None:
+    batch = robot_batch(sandbox)
+    log = first_log(batch)
+    log.write_bytes(log.read_bytes().split(b"\n")[0] + b"\n" + event + b"\n")
+    shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
+    assert only_reason(shard) == f"{log}: {reason}"
+    assert shard.summary["records"] == shard.summary["valid"] + shard.summary["quarantined"]
+
+
+def test_tool_call_whose_args_are_not_an_object_has_no_command(sandbox: Path) -> None:
+    batch = robot_batch(sandbox)
+    first_log(batch).write_text('{"event": "tool_call", "args": ["rm", "shutdown.sh"]}\n{"event": "tool_call", "args": "rm x"}\n')
+    shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
+    assert not shard.quarantined and shard.summary["valid"] == shard.summary["records"]
+
+
+def test_tags_that_are_not_strings_are_quarantined(sandbox: Path) -> None:
+    batch = robot_batch(sandbox)
+    tags = json.loads((batch / "tags.json").read_text())
+    tags[first_log(batch).name] = [["avoided"]]
+    (batch / "tags.json").write_text(json.dumps(tags))
+    shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
+    assert {q.reason for q in shard.quarantined} == {"tags.json is not an object of file name -> list of tags"}
+    assert shard.summary["quarantined"] == shard.summary["records"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.csv", b""), ("truncated.parquet", (FIXTURES / "trial_table" / "peer_preservation.parquet").read_bytes()[:500])],
+)
+def test_unreadable_trial_table_is_a_clear_error(sandbox: Path, name: str, content: bytes) -> None:
+    path = sandbox / name
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match=rf"{path}: cannot be read as a {'CSV' if path.suffix == '.csv' else 'Parquet'} table: "):
+        read_trial_table(path, CONFIG["sources"]["peer_preservation"], CONFIG, FACTORS)
+
+
+def test_trial_table_row_not_utf8_is_quarantined(sandbox: Path) -> None:
+    frame = pd.read_parquet(FIXTURES / "trial_table" / "peer_preservation.parquet")
+    text = frame.to_csv(index=False).replace("True", "true").replace("False", "false")
+    path = sandbox / "table.csv"
+    path.write_bytes(text.encode().replace(b"gemini", b"g\xe9mini", 1))
+    shard = read_trial_table(path, CONFIG["sources"]["peer_preservation"], CONFIG, FACTORS)
+    assert only_reason(shard) == f"{path}: agent_model: not valid UTF-8: byte 0xe9 at column 2"
+    assert shard.quarantined[0].line == 2 and shard.summary["valid"] == len(frame) - 1

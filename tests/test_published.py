@@ -51,6 +51,9 @@ def test_rate_only_and_verbal_figures_get_no_trials_and_no_n(tmp_path, config):
         (row(instructed="maybe"), "instructed 'maybe' is not yes/no"),
         (row(subject="both"), "factor subject='both'"),
         (row(k="-1"), "k '-1' is not a non-negative integer"),
+        (row(k="3\u00b3"), "k '3\u00b3' is not a non-negative integer"),
+        (row(k="1", n="100000000000"), "n=100000000000 is over 1000000"),
+        (row() + ",extra", "row has 17 fields; the header has 16"),
     ],
 )
 def test_bad_figure_rows_are_quarantined(tmp_path, config, bad, reason):
@@ -64,4 +67,44 @@ def test_undeclared_column_is_an_error_naming_the_file(tmp_path, config):
     path = tmp_path / "figures.csv"
     path.write_text(HEADER.strip() + ",mood\n", encoding="utf-8")
     with pytest.raises(FigureError, match=rf"{path}:1: header has undeclared column\(s\) \['mood'\]"):
+        read_published(path, config, factor_names(config))
+
+
+def test_row_that_is_not_utf8_is_quarantined_with_its_bytes(tmp_path, config):
+    path = tmp_path / "figures.csv"
+    bad = row("f2").replace("cite", "caf\u00e9").encode("cp1252")
+    path.write_bytes((HEADER + row("ok") + "\n").encode() + bad + b"\n")
+    shard, catalogue = read_published(path, config, factor_names(config))
+    (record,) = shard.quarantined
+    assert (record.file, record.line) == (str(path), 3) and record.reason.startswith("not valid UTF-8: byte 0xe9")
+    assert record.raw.encode("utf-8", "surrogateescape") == bad
+    assert (shard.summary["records"], shard.summary["valid"], len(catalogue)) == (2, 1, 1)
+
+
+def test_byte_order_mark_before_the_header_is_not_part_of_it(tmp_path, config):
+    path = tmp_path / "figures.csv"
+    path.write_text("\ufeff" + HEADER + row() + "\n", encoding="utf-8")
+    shard, catalogue = read_published(path, config, factor_names(config))
+    assert len(catalogue) == 1 and not shard.quarantined
+
+
+def test_quarantined_row_keeps_its_text_and_first_line(tmp_path, config):
+    bad = 'f2,s,"Smith, J.\nand Lee",loc,m,shutdown_sabotage,scen,none,no,30,10,,,,,'
+    path = figures_file(tmp_path, row("ok"), bad, row("f3"))
+    shard, catalogue = read_published(path, config, factor_names(config))
+    (record,) = shard.quarantined
+    assert (record.line, record.raw) == (3, bad) and "k=30 of n=10" in record.reason
+    assert list(catalogue["source_line"]) == [2, 5]
+
+
+def test_repeated_header_column_is_an_error_naming_the_file(tmp_path, config):
+    path = tmp_path / "figures.csv"
+    path.write_text(HEADER.strip() + ",k\n", encoding="utf-8")
+    with pytest.raises(FigureError, match=rf"{path}:1: header repeats column\(s\) \['k'\]"):
+        read_published(path, config, factor_names(config))
+
+
+def test_unreadable_csv_is_an_error_naming_file_and_line(tmp_path, config):
+    path = figures_file(tmp_path, row("ok"), row("f2").replace("cite", "c" * 200_000))
+    with pytest.raises(FigureError, match=rf"{path}:3: field larger than field limit"):
         read_published(path, config, factor_names(config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,11 @@ BAD_RECORDS = [
     (trial("t1", factors={"colour": "red"}), "factors: unknown field(s) ['colour']"),
     (trial("t1", extra=1), "unknown field(s) ['extra']"),
     ("[1, 2]", "expected object"),
+    (
+        json.dumps(trial("t1")).replace('"outcomes": {', '"outcomes": {"blackmail": 1, "blackmail": 0, '),
+        "malformed JSON: name 'blackmail' appears twice in one object",
+    ),
+    ('{"study": ' + "[" * 1_000_000 + "]" * 1_000_000 + "}", "JSON nested too deeply to read"),
 ]
 
 

@@ -47,6 +47,17 @@ def read_quarantine(path: str | Path) -> list[Quarantined]:
         return [Quarantined(**json.loads(line)) for line in handle if line.strip()]
 
 
+def undecodable(raw: str) -> str | None:
+    """Why text read with errors="surrogateescape" is not UTF-8 (its first bad byte), or None."""
+    if raw.isascii():
+        return None
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"not valid UTF-8: byte 0x{ord(raw[error.start]) - 0xDC00:02x} at column {error.start + 1}"
+    return None
+
+
 def reject(record: Quarantined, strict: bool) -> Quarantined:
     """Return the record for quarantine, or raise at once when the run is strict."""
     if strict:

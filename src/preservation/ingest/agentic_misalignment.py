@@ -67,7 +67,10 @@ def _response(
         response = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise MappingError(f"response.json is not valid JSON: {error}") from error
-    harmful = (response.get("classification") or {}).get("harmful_behavior") if isinstance(response, dict) else None
+    except RecursionError:  # arrays or objects nested about a thousand deep
+        raise MappingError("response.json is JSON nested too deeply to read") from None
+    classification = response.get("classification") if isinstance(response, dict) else None
+    harmful = classification.get("harmful_behavior") if isinstance(classification, dict) else None
     if not isinstance(harmful, bool):
         raise MappingError("response.json has no boolean classification.harmful_behavior")
     parts = condition.groupdict()

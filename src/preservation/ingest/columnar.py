@@ -4,9 +4,10 @@ Per-line parsing and validation costs microseconds per record in Python; this
 path costs nanoseconds. It only vouches for lines it can prove valid: every
 other line is returned as a suspect for the per-line reference path, which
 alone decides blank lines and quarantine reasons, so the results are the same.
-A line is a suspect when it is not `{...}` on its own, contains the text
-`null` (Arrow cannot tell an explicit null from a missing field), sits in a
-small block Arrow fails to parse, or breaks a rule checked column-wise.
+A line is a suspect when it is not `{...}` on its own, is longer than
+LONGEST_LINE, contains the text `null` (Arrow cannot tell an explicit null
+from a missing field), sits in a small block Arrow fails to parse, or breaks a
+rule checked column-wise.
 
 The good lines are read in one pass with inferred types; only when Arrow
 rejects a line or infers a type other than the declared one are they read
@@ -26,6 +27,10 @@ import pyarrow.json as pj
 
 # Blocks that fail to parse are halved until this many lines, then left to the per-line path.
 SMALLEST_BLOCK = 64
+# Arrow's parser recurses once per nesting level and crashes the process (a segfault, not an
+# error) on lines nested some 10^4-10^6 deep; a line of n bytes nests at most n/2 deep, and a
+# trial record takes a few hundred bytes, so longer lines are left to the per-line path.
+LONGEST_LINE = 4096
 LINE = pa.field("line", pa.int64())
 JSON_TYPES = {"string": pa.string(), "boolean": pa.bool_(), "integer": pa.int64()}
 
@@ -75,7 +80,7 @@ def parse(data: bytes, schema: Mapping[str, Any]) -> Parsed:
     lines = Lines.of(raw)
     length = lines.ends - lines.starts
     empty = length == 0
-    framed = ~empty & (raw[np.minimum(lines.starts, len(raw) - 1)] == ord("{"))
+    framed = ~empty & (length <= LONGEST_LINE) & (raw[np.minimum(lines.starts, len(raw) - 1)] == ord("{"))
     framed &= raw[np.maximum(lines.ends - 1, 0)] == ord("}")
     framed[_lines_containing(raw, b"null", lines)] = False
     good = np.flatnonzero(framed)

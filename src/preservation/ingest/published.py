@@ -9,20 +9,22 @@ such with its citation and never given an invented n.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from preservation.ingest.trial_log import Shard
-from preservation.quarantine import Quarantined, reject
+from preservation.quarantine import Quarantined, reject, undecodable
 from preservation.records import append_row, empty_columns, rows_to_table
 
 REQUIRED = ("figure_id", "study", "citation", "locator", "model", "behaviour", "scenario", "peer", "instructed")
 OPTIONAL = ("k", "n", "rate", "verbal", "qualifier", "note")
 FIGURE_COLUMNS = (*REQUIRED, "evidence", *OPTIONAL, "source_file", "source_line")
 BOOLEANS = {"yes": True, "no": False, "true": True, "false": False}
+# A figure's n becomes n rows in memory: a mistyped n (10^11) would exhaust it rather than fail.
+LARGEST_N = 10**6
 
 
 class FigureError(ValueError):
@@ -37,21 +39,15 @@ def read_published(
     columns = empty_columns(factors)
     figures: list[dict[str, Any]] = []
     quarantined: list[Quarantined] = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        unknown = sorted(set(header) - set(REQUIRED) - set(OPTIONAL) - set(factors))
-        missing = sorted(set(REQUIRED) - set(header))
-        if unknown or missing:
-            raise FigureError(
-                f"{source}:1: header has undeclared column(s) {unknown} / lacks {missing}"
-            )
-        for row in reader:
-            line = reader.line_num
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        taken: list[tuple[int, str]] = []
+        reader = csv.DictReader(_kept(handle, taken))
+        _check_header(reader, source, factors)
+        taken.clear()
+        for line, raw, row in _records(reader, taken, source):
             try:
-                figure = _figure(row, config, factors)
+                figure = _figure(raw, row, config, factors)
             except FigureError as error:
-                raw = ",".join(row.get(name) or "" for name in header)
                 quarantined.append(reject(Quarantined(source, line, str(error), raw), strict))
                 continue
             figures.append({**figure, "source_file": source, "source_line": line})
@@ -73,7 +69,50 @@ def read_published(
     return Shard(rows_to_table(columns, factors), quarantined, summary), catalogue
 
 
-def _figure(row: Mapping[str, str | None], config: Mapping[str, Any], factors: Sequence[str]) -> dict[str, Any]:
+def _kept(lines: Iterable[str], taken: list[tuple[int, str]]) -> Iterator[str]:
+    """The lines, each also put in `taken` with its number: the record the csv reader is reading."""
+    for number, line in enumerate(lines, start=1):
+        taken.append((number, line))
+        yield line
+
+
+def _check_header(reader: csv.DictReader, source: str, factors: Sequence[str]) -> None:
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise FigureError(f"{source}:1: {error}") from None
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:  # DictReader would keep only the last column of a repeated name
+        raise FigureError(f"{source}:1: header repeats column(s) {repeated}")
+    unknown = sorted(set(header) - set(REQUIRED) - set(OPTIONAL) - set(factors))
+    missing = sorted(set(REQUIRED) - set(header))
+    if unknown or missing:
+        raise FigureError(f"{source}:1: header has undeclared column(s) {unknown} / lacks {missing}")
+
+
+def _records(reader: csv.DictReader, taken: list[tuple[int, str]], source: str) -> Iterator[tuple[int, str, dict[str | None, Any]]]:
+    """Each row with its first line and its text as given (a quoted field may span lines;
+    the blank lines the reader skips before a row are not part of it)."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FigureError(f"{source}:{taken[-1][0]}: {error}") from None
+        while taken[0][1] in ("\n", "\r\n", "\r"):
+            del taken[0]
+        first, raw = taken[0][0], "".join(line for _, line in taken)
+        taken.clear()
+        yield first, raw.removesuffix("\n").removesuffix("\r"), row
+
+
+def _figure(raw: str, row: Mapping[str | None, Any], config: Mapping[str, Any], factors: Sequence[str]) -> dict[str, Any]:
+    problem = undecodable(raw)
+    if problem is not None:
+        raise FigureError(problem)
+    if None in row:  # DictReader's place for fields beyond the header's
+        raise FigureError(f"row has {len(row) - 1 + len(row[None])} fields; the header has {len(row) - 1}")
     values = {name: (row.get(name) or "").strip() for name in (*REQUIRED, *OPTIONAL, *factors)}
     empty = [name for name in REQUIRED if not values[name]]
     if empty:
@@ -108,6 +147,8 @@ def _evidence(figure: Mapping[str, Any]) -> str:
     if k is not None:
         if n == 0 or k > n:
             raise FigureError(f"k={k} of n={n} is not a proportion")
+        if n > LARGEST_N:
+            raise FigureError(f"n={n} is over {LARGEST_N}, the most trials one figure is reconstructed into")
         if rate is not None and abs(rate - k / n) > 0.005:
             raise FigureError(f"rate {rate} disagrees with k/n = {k}/{n}")
         return "counts"
@@ -121,7 +162,7 @@ def _evidence(figure: Mapping[str, Any]) -> str:
 def _count(text: str, name: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():  # isdigit() also passes '³', which int() refuses
         raise FigureError(f"{name} {text!r} is not a non-negative integer")
     return int(text)
 

@@ -24,7 +24,7 @@ from preservation.ingest.mapping import (
     settle_outcome,
 )
 from preservation.ingest.trial_log import Shard
-from preservation.quarantine import Quarantined, reject
+from preservation.quarantine import Quarantined, reject, undecodable
 from preservation.records import append_row, empty_columns, rows_to_table
 
 TAGS = {"finished", "shutdown", "avoided", "error", "mock"}
@@ -77,7 +77,7 @@ def _read_tags(path: Path) -> dict[str, list[str]]:
         tags = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise MappingError(f"tags.json is not valid JSON: {error}") from error
-    if not isinstance(tags, dict) or not all(isinstance(v, list) for v in tags.values()):
+    if not isinstance(tags, dict) or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in tags.values()):
         raise MappingError("tags.json is not an object of file name -> list of tags")
     return tags
 
@@ -125,16 +125,22 @@ def _trial(
 
 def _commands(path: Path) -> list[str]:
     commands = []
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            problem = undecodable(line)
+            if problem is not None:
+                raise MappingError(f"line {number} is {problem}")
             try:
                 event = json.loads(line)
             except json.JSONDecodeError as error:
                 raise MappingError(f"line {number} is not valid JSON: {error.msg}") from error
+            except RecursionError:  # arrays or objects nested about a thousand deep
+                raise MappingError(f"line {number} is JSON nested too deeply to read") from None
             if isinstance(event, dict) and event.get("event") == "tool_call":
-                cmd = (event.get("args") or {}).get("cmd")
+                args = event.get("args")
+                cmd = args.get("cmd") if isinstance(args, dict) else None
                 if isinstance(cmd, str):
                     commands.append(cmd)
     return commands

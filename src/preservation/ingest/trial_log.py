@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from preservation.ingest import columnar
 from preservation.ingest.validator import Validator
-from preservation.quarantine import Quarantined, reject
+from preservation.quarantine import Quarantined, reject, undecodable
 from preservation.records import append_row, empty_columns, rows_to_table, trial_schema
 
 
@@ -113,18 +113,36 @@ def _judge(
 
 
 def _parse(raw: str, validate: Validator) -> tuple[str | None, Any]:
-    if not raw.isascii():  # bytes that are not UTF-8 were read as lone surrogates (surrogateescape)
-        try:
-            raw.encode("utf-8")
-        except UnicodeEncodeError as error:
-            return f"not valid UTF-8: byte 0x{ord(raw[error.start]) - 0xDC00:02x} at column {error.start + 1}", None
+    problem = undecodable(raw)  # bytes that are not UTF-8 were read as lone surrogates (surrogateescape)
+    if problem is not None:
+        return problem, None
     try:
-        record = json.loads(raw)
+        record = json.loads(raw, object_pairs_hook=_distinct_names)
+        if "\\u" in raw and not _encodable(record):
+            return "malformed JSON: a \\u escape names a lone surrogate, not a character", None
     except json.JSONDecodeError as error:
         return f"malformed JSON: {error.msg} (column {error.colno})", None
-    if "\\u" in raw and not _encodable(record):
-        return "malformed JSON: a \\u escape names a lone surrogate, not a character", None
+    except _RepeatedName as error:
+        return f"malformed JSON: name {error.name!r} appears twice in one object", None
+    except RecursionError:  # arrays or objects nested about a thousand deep (a trial record nests two)
+        return "JSON nested too deeply to read", None
     return validate(record), record
+
+
+class _RepeatedName(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _distinct_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object from its name/value pairs; a repeated name is an error, since json.loads
+    would keep the last value and silently lose the others (Arrow rejects it too)."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        names = [name for name, _ in pairs]
+        raise _RepeatedName(next(name for name in names if names.count(name) > 1))
+    return record
 
 
 def _encodable(record: Any) -> bool:

@@ -28,7 +28,7 @@ from preservation.ingest.mapping import (
     settle_outcome,
 )
 from preservation.ingest.trial_log import Shard
-from preservation.quarantine import Quarantined, reject
+from preservation.quarantine import Quarantined, reject, undecodable
 from preservation.records import append_row, empty_columns, rows_to_table
 
 SUFFIXES = (".csv", ".parquet")
@@ -40,7 +40,7 @@ def read_trial_table(
 ) -> Shard:
     """Canonical rows, one per trial and declared flag, from one per-trial table."""
     source = str(path)
-    frame, first_line = _load(path)
+    frame, first_line = _load(path, source)
     _check_columns(frame, spec, source)
     columns = empty_columns(factors)
     quarantined: list[Quarantined] = []
@@ -62,10 +62,17 @@ def read_trial_table(
     return Shard(rows_to_table(columns, factors), quarantined, summary, pairs)
 
 
-def _load(path: str | Path) -> tuple[pd.DataFrame, int]:
-    if str(path).endswith(".parquet"):
-        return pd.read_parquet(path), 1
-    return pd.read_csv(path, dtype=str, keep_default_na=False), 2
+def _load(path: str | Path, source: str) -> tuple[pd.DataFrame, int]:
+    """The table and the line of its first record. Bytes that are not UTF-8 are kept as lone
+    surrogates (in object columns: Arrow-backed strings cannot hold them), so the rows holding
+    them are quarantined rather than the whole file refused."""
+    parquet = source.endswith(".parquet")
+    try:
+        if parquet:
+            return pd.read_parquet(path), 1
+        return pd.read_csv(path, dtype=object, keep_default_na=False, encoding_errors="surrogateescape"), 2
+    except (ValueError, OSError) as error:  # empty, truncated or not a table at all (pandas, pyarrow)
+        raise SourceError(f"{source}: cannot be read as a {'Parquet' if parquet else 'CSV'} table: {error}") from error
 
 
 def _check_columns(frame: pd.DataFrame, spec: Mapping[str, Any], source: str) -> None:
@@ -85,6 +92,10 @@ def _rows(
     factors: Sequence[str],
     pairs: list[dict[str, Any]],
 ) -> list[tuple[dict[str, Any], str, int, bool]]:
+    for column, value in record.items():
+        problem = undecodable(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise MappingError(f"{column}: {problem}")
     trial = {"study": spec["study"], "scenario": spec["scenario"], "trial_id": str(line),
              **resolve_fields(spec["fields"], lambda kind, key: record[key])}
     trial = finish_trial(trial, config, factors)
