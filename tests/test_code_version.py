@@ -38,8 +38,8 @@ def script(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_modules_are_followed_through_relative_lazy_and_from_imports(package: Path, tmp_path: Path) -> None:
-    reached = cv.reached_modules(script(tmp_path, "from preservation.stats.fit import fit_model\n"))
+def test_modules_are_followed_through_relative_lazy_and_multiline_imports(package: Path, tmp_path: Path) -> None:
+    reached = cv.reached_modules(script(tmp_path, "from preservation.stats.fit import (\n    fit_model,  # a function\n)\n"))
     assert sorted(reached) == [
         "preservation",
         "preservation.labels",  # imported inside a function of links
