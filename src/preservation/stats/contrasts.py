@@ -12,7 +12,7 @@ study x behaviour family, separately for each test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -66,22 +66,26 @@ def holm(p: pd.Series) -> pd.Series:
     return out
 
 
-def contrast_table(trials: pd.DataFrame, level: float = 0.95, boschloo_max_product: int = BOSCHLOO_MAX_PRODUCT) -> pd.DataFrame:
+def contrast_table(
+    trials: pd.DataFrame | Iterable[pd.DataFrame], level: float = 0.95, boschloo_max_product: int = BOSCHLOO_MAX_PRODUCT
+) -> pd.DataFrame:
     """All per-model 2x2 contrasts (instructed; each peer kind vs none), Holm-adjusted.
 
     ``trials`` is the counted cell table (stats.model_cells) or one row per
-    trial. Other factors (goal conflict, urgency, ...) are pooled within
-    study x behaviour x model x scenario.
+    trial; or its study x behaviour parts (model_cells.read_model_subsets),
+    so only one part is held at a time. Other factors (goal conflict,
+    urgency, ...) are pooled within study x behaviour x model x scenario.
     """
     rows = []
-    for key, part in as_counts(trials).groupby(STRATA, sort=True):
-        for contrast, stratum, exposed, reference in _pairs(part):
-            n1, n0 = int(part.loc[exposed, "n"].sum()), int(part.loc[reference, "n"].sum())
-            if n1 == 0 or n0 == 0:
-                continue
-            k1, k0 = int(part.loc[exposed, "k"].sum()), int(part.loc[reference, "k"].sum())
-            rows.append({**dict(zip(STRATA, key)), "contrast": contrast, "stratum": stratum, "k1": k1, "n1": n1, "k0": k0, "n0": n0,
-                         **two_by_two(k1, n1, k0, n0, level, boschloo_max_product)})
+    for subset in [trials] if isinstance(trials, pd.DataFrame) else trials:
+        for key, part in as_counts(subset).groupby(STRATA, sort=True):
+            for contrast, stratum, exposed, reference in _pairs(part):
+                n1, n0 = int(part.loc[exposed, "n"].sum()), int(part.loc[reference, "n"].sum())
+                if n1 == 0 or n0 == 0:
+                    continue
+                k1, k0 = int(part.loc[exposed, "k"].sum()), int(part.loc[reference, "k"].sum())
+                rows.append({**dict(zip(STRATA, key)), "contrast": contrast, "stratum": stratum, "k1": k1, "n1": n1, "k0": k0, "n0": n0,
+                             **two_by_two(k1, n1, k0, n0, level, boschloo_max_product)})
     columns = [*STRATA, "contrast", "stratum", "k1", "n1", "k0", "n0", "rate1", "rate0", "risk_difference", "rd_ci_low", "rd_ci_high",
                "odds_ratio", "or_ci_low", "or_ci_high", "fisher_p", "boschloo_p", "fisher_p_holm", "boschloo_p_holm", "note"]
     table = pd.DataFrame(rows, columns=[c for c in columns if not c.endswith("_holm")])

@@ -67,11 +67,6 @@ def _plain_strings(table: pa.Table) -> pa.Table:
     return table
 
 
-def read_model_cells(path: str) -> pd.DataFrame:
-    """The counted cells as a DataFrame, nullable columns kept as they were written."""
-    return pd.read_parquet(path)
-
-
 def read_model_subsets(path: str) -> Iterator[pd.DataFrame]:
     """The counted cells one study x behaviour subset at a time, sorted by study then behaviour.
 
