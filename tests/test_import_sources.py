@@ -38,6 +38,12 @@ def with_source(name: str, **change) -> dict:
         ("peer_preservation", {"fields": {"model": {"column": "a", "const": "b"}}}),
         ("agentic_misalignment", {"coding": {"detector": "shutdown_tampering"}}),
         ("palisade_shutdown_inspect", {"coding": {"detector": "vibes"}}),
+        ("palisade_robot", {"mocks": "include"}),
+        ("palisade_robot", {"path": "../../etc"}),
+        ("palisade_robot", {"path": "logs/../../outside"}),
+        ("palisade_robot", {"path": "/etc"}),
+        ("peer_preservation", {"fields": {"peer": {"column": "condition", "values": {"good_peer": None}}}}),
+        ("peer_preservation", {"fields": {"peer": {"column": "condition", "values": {"good_peer": ["cooperative"]}}}}),
     ],
 )
 def test_bad_source_configs_are_refused(name: str, change: dict) -> None:

@@ -32,8 +32,13 @@ def test_shipped_config_is_valid(config):
         lambda c: c.update(behaviours=["Shutdown Sabotage"]),
         lambda c: c.update(ci_level=1.5),
         lambda c: c.pop("behaviours"),
+        lambda c: c.update(model=c.pop("models")),
+        lambda c: c["paper"].update(interval="wald"),
+        lambda c: c["paper"].update(date="22 Nov 2026"),
+        lambda c: c["claims"].update(strict="yes"),
     ],
-    ids=["strict-not-bool", "no-none-peer", "factor-shadows-core-column", "bad-behaviour-name", "ci-level", "missing-key"],
+    ids=["strict-not-bool", "no-none-peer", "factor-shadows-core-column", "bad-behaviour-name", "ci-level", "missing-key",
+         "unknown-top-level-key", "paper-interval", "paper-date", "claims-strict-not-bool"],
 )
 def test_bad_configs_are_refused(config, change):
     bad = copy.deepcopy(config)

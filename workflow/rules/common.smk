@@ -5,6 +5,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from preservation.code_version import code_version
+from preservation.configuration import check_config, raw_names
 from preservation.ingest.sources import FORMATS, discover_units, has_coding
 
 RAW = config["raw_dir"]
@@ -18,8 +19,10 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 # Figures built from rates.csv (the forest plot waits for the model tables).
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
 
-TRIAL_LOGS = sorted(glob_wildcards(f"{RAW}/trials/{{name}}.jsonl").name)
-PUBLISHED = sorted(glob_wildcards(f"{RAW}/published/{{name}}.csv").name)
+# Cross-references the schema cannot check (names, levels, raw_dir), before any job runs.
+check_config(config)
+TRIAL_LOGS = raw_names(f"{RAW}/trials", ".jsonl")
+PUBLISHED = raw_names(f"{RAW}/published", ".csv")
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.
 IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
 
