@@ -113,14 +113,16 @@ def fit_gee(cells: CellData, cluster: str = "model") -> GeeFit:
         return GeeFit(cells.columns, nan, nan, np.nan, clusters, cells.n_trials, f"not converged: {why} did not converge")
     scores, information = data.score_and_information(beta, rho)
     bread = _inverse(information)
-    se = np.sqrt(np.diag(bread @ (scores.T @ scores) @ bread))
-    # Every cluster's score is 0 along these terms (e.g. each cluster is fitted exactly):
-    # the sandwich says nothing there, and a 0 SE would print as infinite precision.
-    zero = se <= ZERO_SE_RTOL * np.sqrt(np.abs(np.diag(bread)))
+    variance = np.diag(bread @ (scores.T @ scores) @ bread)
+    # Every cluster's score is 0 along these terms (e.g. each cluster is fitted exactly): the
+    # sandwich says nothing there (its rounding noise may even be negative), and a 0 SE would
+    # print as infinite precision.
+    zero = variance <= ZERO_SE_RTOL**2 * np.abs(np.diag(bread))
+    se = np.sqrt(np.where(zero, np.nan, variance))
     if zero.any():
         terms = ", ".join(c for c, z in zip(cells.columns, zero) if z)
         status = f"no robust SE for {terms}: the clusters' scores are all 0 there (sandwich is 0)"
-        return GeeFit(cells.columns, beta, np.where(zero, np.nan, se), rho, clusters, cells.n_trials, status)
+        return GeeFit(cells.columns, beta, se, rho, clusters, cells.n_trials, status)
     return GeeFit(cells.columns, beta, se, rho, clusters, cells.n_trials, "ok")
 
 
