@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 
 from conftest import trial, write_jsonl
-from preservation.aggregate import count_cells, rates_table
+from preservation.aggregate import count_cells, rates_table, read_rates, write_rates
 from preservation.ingest.published import read_published
 from preservation.ingest.trial_log import read_trial_log
 from preservation.ingest.validator import compile_validator
@@ -52,3 +52,17 @@ def test_a_cell_from_many_files_lists_the_first_ten_and_counts_the_rest(tmp_path
     assert (cell.k, cell.n) == (6, 13)
     assert [name.rsplit("/", 1)[-1] for name in listed[:10]] == [f"log{i:02d}.jsonl" for i in range(10)]
     assert listed[10] == " and 3 more" and len(listed) == 11
+
+
+def test_no_trials_and_no_figures_give_a_rates_table_with_no_rows(tmp_path, config, trial_log_schema):
+    """Not one row of empty keys, which every reader of rates.csv then refused (NA in a boolean column)."""
+    validate = compile_validator(trial_log_schema, config)
+    shard = read_trial_log(write_jsonl(tmp_path / "t.jsonl", [trial("a")]), validate, factor_names(config))
+    write_table(shard.table.slice(0, 0), tmp_path / "trials.parquet")
+    by = config["aggregate_by"]
+    cells = count_cells(str(tmp_path / "trials.parquet"), by)
+    assert cells.empty
+    figures_csv = tmp_path / "fig.csv"
+    figures_csv.write_text("figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note\n", encoding="utf-8")
+    write_rates(rates_table(cells, read_published(figures_csv, config, factor_names(config))[1], by), str(tmp_path / "rates.csv"))
+    assert read_rates(str(tmp_path / "rates.csv")).empty

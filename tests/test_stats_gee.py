@@ -55,3 +55,12 @@ def test_separated_outcome_is_reported_not_estimated():
     fit = fit_gee(build_cells(pd.DataFrame(rows), "outcome ~ instructed", ["model"]), "model")
     assert fit.status == "not converged: the independence (GLM) start did not converge"
     assert np.isnan(fit.beta).all() and np.isnan(fit.se).all() and fit.n_clusters == 4
+
+
+def test_zero_sandwich_is_reported_not_shown_as_an_exact_estimate():
+    """Two models with the same counts: each cluster's residuals sum to 0, so the sandwich is 0, not a precise SE."""
+    rows = [{"model": m, "peer": "none", "instructed": flag, "k": 14, "n": 40} for m in ("a", "b") for flag in (False, True)]
+    fit = fit_gee(build_cells(pd.DataFrame(rows), "outcome ~ instructed", ["model"]), "model")
+    assert fit.status.startswith("no robust SE for (Intercept), instructed=true:")
+    np.testing.assert_allclose(fit.beta, [np.log(14 / 26), 0.0], atol=1e-9)
+    assert np.isnan(fit.se).all() and fit.n_clusters == 2

@@ -110,3 +110,17 @@ def test_glmer_job_reports_a_failed_r_run(tmp_path):
     spec = write_fitted_cells(fit_study_models(sim_trials(), ModelSpec()), tmp_path / "inputs", "Rscript")
     status = glmer_status(tmp_path / "no-such-script.R", spec, tmp_path / "estimates.csv", "Rscript")
     assert status.startswith("glmer run failed: Rscript failed") and read_glmer_estimates(tmp_path / "estimates.csv") == {}
+
+
+def test_latex_tables_name_the_fits_they_leave_out_instead_of_printing_them(tmp_path):
+    """A separated outcome: the GLMM does not converge and the GEE gives no estimate; neither is shown as a result."""
+    trials = sim_trials()
+    separated = trials.assign(study="sep_study", outcome=(~trials["instructed"].astype(bool)).astype(int))
+    fits = fit_study_models(pd.concat([trials, separated]), ModelSpec())
+    assert [f.fit.converged for f in fits] == [False, True]
+    write_glmm_latex(fixed_effects_table(fits), tmp_path / "glmm.tex")
+    write_gee_latex(gee_table({(f.study, f.behaviour): fit_gee(f.cells, "model") for f in fits}), tmp_path / "gee.tex")
+    for name in ("glmm", "gee"):
+        body, note = (tmp_path / f"{name}.tex").read_text().split("\\bottomrule")
+        assert "sim\\_study" in body and "sep\\_study" not in body
+        assert "Not shown" in note and "sep\\_study/peer\\_shutdown\\_tampering" in note

@@ -53,7 +53,7 @@ def count_cells(trials_path: str, by: Sequence[str]) -> pd.DataFrame:
         pairs.append(np.unique(cell << 32 | _source_codes(counted, sources)))
     frame = pd.DataFrame(list(cells), columns=keys)
     frame["k"], frame["n"] = k, n
-    frame["sources"] = _source_lists(pairs, len(cells), sources)
+    frame["sources"] = np.array(_source_lists(pairs, len(cells), sources), dtype=object)  # strings even with no cells
     return frame.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
 
 
@@ -101,6 +101,8 @@ def _source_lists(pairs: list[np.ndarray], n_cells: int, sources: dict[str, int]
     trials.parquet keeps its file and line): listing all of them would make
     rates.csv grow with the number of files, to 66 MB at 100 files.
     """
+    if not n_cells:  # np.split would still give one (empty) piece, i.e. a phantom cell
+        return []
     combined = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, dtype=np.int64)
     names = np.array(sorted(sources, key=sources.__getitem__), dtype=object)
     per_cell = np.split(combined & 0xFFFFFFFF, np.searchsorted(combined >> 32, np.arange(1, n_cells)))

@@ -32,6 +32,8 @@ MAXITER = 100
 CTOL = 1e-6  # statsmodels' default: stop when the score's L2 norm falls below it
 # The start: the independence estimate (rho = 0 is a logistic GLM), iterated to well below CTOL.
 START_TOL = 1e-10
+# A robust SE below this fraction of the model-based one is rounding noise of a sandwich that is exactly 0.
+ZERO_SE_RTOL = 1e-8
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,17 @@ def fit_gee(cells: CellData, cluster: str = "model") -> GeeFit:
         return GeeFit(cells.columns, nan, nan, np.nan, clusters, cells.n_trials, f"not converged: {why} did not converge")
     scores, information = data.score_and_information(beta, rho)
     bread = _inverse(information)
-    robust = bread @ (scores.T @ scores) @ bread
-    return GeeFit(cells.columns, beta, np.sqrt(np.diag(robust)), rho, clusters, cells.n_trials, "ok")
+    variance = np.diag(bread @ (scores.T @ scores) @ bread)
+    # Every cluster's score is 0 along these terms (e.g. each cluster is fitted exactly): the
+    # sandwich says nothing there (its rounding noise may even be negative), and a 0 SE would
+    # print as infinite precision.
+    zero = variance <= ZERO_SE_RTOL**2 * np.abs(np.diag(bread))
+    se = np.sqrt(np.where(zero, np.nan, variance))
+    if zero.any():
+        terms = ", ".join(c for c, z in zip(cells.columns, zero) if z)
+        status = f"no robust SE for {terms}: the clusters' scores are all 0 there (sandwich is 0)"
+        return GeeFit(cells.columns, beta, se, rho, clusters, cells.n_trials, status)
+    return GeeFit(cells.columns, beta, se, rho, clusters, cells.n_trials, "ok")
 
 
 def _independence_start(data: _ClusteredCells) -> tuple[np.ndarray, bool]:

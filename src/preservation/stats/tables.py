@@ -134,21 +134,33 @@ def write_latex(frame: pd.DataFrame, columns: Mapping[str, tuple[str, int]], pat
 
 
 def write_glmm_latex(fixed: pd.DataFrame, path: str | Path, level: float = 0.95) -> None:
-    """Odds ratios of the GLMM fixed effects (intercept omitted)."""
-    rows = fixed[fixed["term"] != "(Intercept)"]
+    """Odds ratios of the converged GLMMs' fixed effects (intercept omitted; other fits named in the note)."""
+    rows, omitted = _results_and_omissions(fixed, fixed["converged"].astype(bool), "no converged fit; see fits.csv")
     pct = f"{100 * level:g}"
     write_latex(rows, {"study": ("Study", 0), "behaviour": ("Behaviour", 0), "term": ("Term", 0), "odds_ratio": ("OR", 2),
                        "or_ci_low": (f"{pct}% CI low", 2), "or_ci_high": ("high", 2), "p": ("p", 4)},
-                path, f"Conditional odds ratios from binomial GLMMs (random intercepts as in fits.csv); Wald {pct}% intervals.")
+                path, f"Conditional odds ratios from binomial GLMMs (random intercepts as in fits.csv); Wald {pct}% intervals.{omitted}")
 
 
 def write_gee_latex(gee: pd.DataFrame, path: str | Path, level: float = 0.95) -> None:
-    """Population-averaged odds ratios (GEE, robust SEs)."""
-    rows = gee[(gee["term"] != "(Intercept)") & gee["estimate"].notna()]
+    """Population-averaged odds ratios (GEE, robust SEs; fits without estimates named in the note)."""
+    rows, omitted = _results_and_omissions(gee, gee["estimate"].notna(), "no estimate; see the status in gee.csv")
     pct = f"{100 * level:g}"
     write_latex(rows, {"study": ("Study", 0), "behaviour": ("Behaviour", 0), "term": ("Term", 0), "odds_ratio": ("OR", 2),
                        "or_ci_low": (f"{pct}% CI low", 2), "or_ci_high": ("high", 2), "p": ("p", 4), "n_clusters": ("Clusters", 0)},
-                path, f"Population-averaged odds ratios: GEE, exchangeable working correlation, robust {pct}% intervals.")
+                path, f"Population-averaged odds ratios: GEE, exchangeable working correlation, robust {pct}% intervals.{omitted}")
+
+
+def _results_and_omissions(effects: pd.DataFrame, usable: pd.Series, why: str) -> tuple[pd.DataFrame, str]:
+    """The non-intercept rows with a usable result, and a sentence naming the fits left out.
+
+    A fit that gave no usable estimate must not vanish from a published table
+    unremarked, nor be printed as if it were a result.
+    """
+    terms = effects["term"] != "(Intercept)"
+    left_out = effects[terms & ~usable]
+    fits = sorted(set(left_out["study"].astype(str) + "/" + left_out["behaviour"].astype(str)))
+    return effects[terms & usable], f" Not shown ({why}): {', '.join(fits)}." if fits else ""
 
 
 def write_contrasts_latex(contrasts: pd.DataFrame, path: str | Path, level: float = 0.95) -> None:
