@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, load_config, run_snakemake, trial, write_jsonl
-from preservation.configuration import ConfigError, check_config, config_problems, raw_names
+from preservation.configuration import ConfigError, check_config, config_problems, raw_names, repeated_keys
 
 
 def shipped() -> dict[str, Any]:
@@ -60,6 +60,18 @@ def test_cross_reference_problems_are_named_by_key(change: Callable[[dict[str, A
     assert problem.startswith(expected)
     with pytest.raises(ConfigError, match="invalid configuration"):
         check_config(config)
+
+
+def test_a_key_given_twice_in_a_yaml_mapping_is_named_with_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("sources:\n  a: {path: x}\n  b: {path: y, path: z}\nstrict: false\nsources:\n  c: {path: w}\nlist: [{k: 1}, {k: 2}]\n")
+    assert repeated_keys([path]) == [
+        f"{path}:3: key 'path' repeats the one on line 3",
+        f"{path}:5: key 'sources' repeats the one on line 1",
+    ]
+    assert repeated_keys([REPO / "config" / "config.yaml"]) == []
+    with pytest.raises(ConfigError, match="key 'sources' repeats"):
+        check_config(shipped(), [path])
 
 
 def test_raw_names_are_the_files_directly_in_the_directory(tmp_path: Path) -> None:

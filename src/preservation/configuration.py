@@ -10,9 +10,11 @@ every problem named by its key or path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from preservation.ingest.mapping import BOOLEANS, TRIAL_FIELDS, value_key
 from preservation.records import factor_names, trial_schema
@@ -26,9 +28,9 @@ class ConfigError(ValueError):
     """A configuration or raw-data layout the pipeline cannot run as meant; the message names each problem."""
 
 
-def check_config(config: Mapping[str, Any]) -> None:
-    """Raise ConfigError listing every problem of a schema-valid configuration."""
-    problems = config_problems(config)
+def check_config(config: Mapping[str, Any], files: Iterable[str | Path] = ()) -> None:
+    """Raise ConfigError listing every problem of a schema-valid configuration and of the YAML files it was read from."""
+    problems = [*repeated_keys(files), *config_problems(config)]
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {problem}" for problem in problems))
 
@@ -45,6 +47,36 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
         for words, (low, high) in config["claims"]["verbal_levels"].items()
         if low > high
     ]
+    return problems
+
+
+def repeated_keys(files: Iterable[str | Path]) -> list[str]:
+    """`file:line: key ... repeats line N` for every key given twice in one YAML mapping.
+
+    YAML loaders keep the last of two equal keys, so a second `sources:` block
+    or a source named twice would silently replace the first.
+    """
+    problems: list[str] = []
+
+    def visit(node: yaml.Node | None, path: str | Path) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        problems.append(f"{path}:{line}: key {key.value!r} repeats the one on line {seen[key.value]}")
+                    seen.setdefault(key.value, line)
+                visit(value, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                visit(item, path)
+
+    once: dict[Path, str | Path] = {}  # configfile: and --configfile may name one file twice
+    for path in files:
+        once.setdefault(Path(path).resolve(), path)
+    for path in once.values():
+        visit(yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader), path)
     return problems
 
 

@@ -3,12 +3,15 @@
 INFO from this package (terms dropped, records quarantined, fits skipped) and
 warnings from everything else go to the log and to stderr; third-party
 libraries stay at WARNING because some log whole arrays at INFO. No
-timestamps, so logs of equal runs diff cleanly.
+timestamps, so logs of equal runs diff cleanly. An exception that ends the job
+is logged with its traceback too: on a cluster, the job's log is where a user
+looks first, and stderr may be in a scheduler's file elsewhere.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 
 
@@ -23,4 +26,6 @@ def job_logger(name: str, log_files: Sequence[str]) -> logging.Logger:
     root.handlers = handlers
     root.setLevel(logging.WARNING)
     logging.getLogger("preservation").setLevel(logging.INFO)
-    return logging.getLogger(f"preservation.{name}")
+    logger = logging.getLogger(f"preservation.{name}")
+    sys.excepthook = lambda kind, error, trace: logger.critical("job failed", exc_info=(kind, error, trace))
+    return logger

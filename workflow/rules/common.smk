@@ -20,7 +20,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
 
 # Cross-references the schema cannot check (names, levels, raw_dir), before any job runs.
-check_config(config)
+check_config(config, workflow.configfiles)
 TRIAL_LOGS = raw_names(f"{RAW}/trials", ".jsonl")
 PUBLISHED = raw_names(f"{RAW}/published", ".csv")
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.
