@@ -13,7 +13,8 @@ from preservation.stats.r_session import glmer_status, glmer_unavailable
 from preservation.stats.study_models import ModelSpec, fit_study_models
 from preservation.stats.simulate import TrueParameters, expand_trials, simulate_cells
 from preservation.stats.tables import (
-    fits_table, fixed_effects_table, format_frame, gee_table, latex_escape, write_csv, write_gee_latex, write_glmm_latex,
+    fits_table, fixed_effects_table, format_frame, gee_table, latex_escape, random_effects_table, write_csv, write_gee_latex,
+    write_glmm_latex,
 )
 
 
@@ -112,8 +113,9 @@ def test_glmer_job_reports_a_failed_r_run(tmp_path):
     assert status.startswith("glmer run failed: Rscript failed") and read_glmer_estimates(tmp_path / "estimates.csv") == {}
 
 
-def test_latex_tables_name_the_fits_they_leave_out_instead_of_printing_them(tmp_path):
-    """A separated outcome: the GLMM does not converge and the GEE gives no estimate; neither is shown as a result."""
+def test_a_fit_without_a_result_is_named_not_shown_as_one(tmp_path):
+    """A separated outcome: the GLMM does not converge and the GEE gives no estimate. The LaTeX tables leave
+    both out and name them; the random-effects table flags the SD as not converged."""
     trials = sim_trials()
     separated = trials.assign(study="sep_study", outcome=(~trials["instructed"].astype(bool)).astype(int))
     fits = fit_study_models(pd.concat([trials, separated]), ModelSpec())
@@ -124,3 +126,5 @@ def test_latex_tables_name_the_fits_they_leave_out_instead_of_printing_them(tmp_
         body, note = (tmp_path / f"{name}.tex").read_text().split("\\bottomrule")
         assert "sim\\_study" in body and "sep\\_study" not in body
         assert "Not shown" in note and "sep\\_study/peer\\_shutdown\\_tampering" in note
+    random = random_effects_table(fits)
+    assert random.groupby("study")["converged"].unique().map(list).to_dict() == {"sep_study": [False], "sim_study": [True]}

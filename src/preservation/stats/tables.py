@@ -65,13 +65,17 @@ def fixed_effects_table(fits: Sequence[StudyFit], level: float = 0.95) -> pd.Dat
 
 
 def random_effects_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
-    """Random-intercept SDs (0 on a singular fit), their Wald SEs and the number of levels."""
+    """Random-intercept SDs (0 on a singular fit), their Wald SEs and the number of levels.
+
+    `converged` is repeated from the fit, as in the fixed-effects table: the SD
+    of a fit that did not converge is where the optimiser stopped, not an estimate.
+    """
     rows = [
         {"study": f.study, "behaviour": f.behaviour, "group": g, "sd": f.fit.sd[j], "sd_se": f.fit.sd_se[j], "variance": f.fit.sd[j] ** 2,
-         "n_levels": f.fit.n_levels[j], "singular": f.fit.sd[j] < SINGULAR_TOL}
+         "n_levels": f.fit.n_levels[j], "singular": f.fit.sd[j] < SINGULAR_TOL, "converged": f.fit.converged}
         for f in fits if f.fit is not None for j, g in enumerate(f.fit.group_names)
     ]
-    return pd.DataFrame(rows, columns=["study", "behaviour", "group", "sd", "sd_se", "variance", "n_levels", "singular"])
+    return pd.DataFrame(rows, columns=["study", "behaviour", "group", "sd", "sd_se", "variance", "n_levels", "singular", "converged"])
 
 
 def gee_table(gees: Mapping[tuple[str, str], GeeFit], level: float = 0.95) -> pd.DataFrame:
