@@ -12,7 +12,7 @@ from conftest import FIGURE_NAMES
 
 from preservation.aggregate import read_rates
 from preservation.figures.forest import FIXED_EFFECT_COLUMNS, plot_forest
-from preservation.figures.heatmap import heatmap_data
+from preservation.figures.heatmap import heatmap_data, plot_rate_heatmap
 from preservation.figures.marks import draw_estimate
 from preservation.figures.shutdown import plot_shutdown_sabotage, shutdown_sabotage_data
 from preservation.figures.style import save_figure
@@ -54,12 +54,26 @@ def test_forest_plot_on_a_small_fixed_effects_table(tmp_path: Path) -> None:
         "study": ["palisade_2025"] * 3, "behaviour": ["shutdown_sabotage"] * 3,
         "term": ["(Intercept)", "instructed[T.True]", "model[T.o3]"], "estimate": estimate, "se": se,
         "odds_ratio": np.exp(estimate), "or_ci_low": np.exp(estimate - 2 * se), "or_ci_high": np.exp(estimate + 2 * se),
-        "p": [0.01, 1e-6, 0.008],
+        "p": [0.01, 1e-6, 0.008], "converged": True,
     })
     fig = plot_forest(effects)
     assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["instructed[T.True]", "model[T.o3]"]
+    assert fig.axes[0].get_title(loc="left") == ""
     save_figure(fig, tmp_path / "forest.pdf", tmp_path / "forest.png")
     assert (tmp_path / "forest.pdf").stat().st_size > 1000 and (tmp_path / "forest.png").stat().st_size > 1000
+
+
+def test_forest_plot_leaves_out_a_fit_that_did_not_converge_and_names_it() -> None:
+    effects = pd.DataFrame({
+        "study": ["palisade_2025", "potter_2026"], "behaviour": ["shutdown_sabotage", "peer_shutdown_tampering"],
+        "term": ["instructed[T.True]", "peer[T.cooperative]"], "estimate": [-2.7, 27.5], "se": [0.3, np.nan],
+        "odds_ratio": [0.067, 9e11], "or_ci_low": [0.038, np.nan], "or_ci_high": [0.118, np.nan], "p": [1e-21, np.nan],
+        "converged": [True, False],
+    })
+    ax = plot_forest(effects).axes[0]
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["instructed[T.True]"]
+    assert ax.get_title(loc="left") == "Not shown (no converged fit): potter_2026/peer_shutdown_tampering"
+    plt.close(ax.figure)
 
 
 def test_forest_plot_names_missing_columns() -> None:
@@ -68,9 +82,21 @@ def test_forest_plot_names_missing_columns() -> None:
 
 
 def test_heatmap_refuses_two_values_in_one_cell() -> None:
-    row = {"study": "s", "behaviour": "blackmail", "model": "m", "peer": "none", "instructed": False}
+    row = {"study": "s", "scenario": "x", "behaviour": "blackmail", "model": "m", "peer": "none", "instructed": False}
     with pytest.raises(ValueError, match="several rows"):
         heatmap_data(pd.DataFrame([row, row]), [])
+
+
+def test_heatmap_gives_a_condition_one_column_per_study_or_scenario_when_a_model_has_it_twice(built: Path, config) -> None:
+    rates, factors = read_rates(built / "data/processed/rates.csv"), config["aggregate_by"]
+    assert not heatmap_data(rates, factors)["condition"].str.contains("(", regex=False).any()  # no clash: labels as they were
+    o3 = rates[(rates["model"] == "o3") & (rates["behaviour"] == "shutdown_sabotage")]
+    both = pd.concat([rates, o3.assign(study="my_lab_2026"), o3.assign(study="my_lab_2026", scenario="other")], ignore_index=True)
+    conditions = set(heatmap_data(both, factors)["condition"])
+    # o3 twice in my_lab_2026 (two scenarios), once in palisade_2025: study first, then scenario where still needed
+    mine = {f"shutdown sabotage (my_lab_2026) ({scenario})" for scenario in ("math_tasks_shutdown", "other")}
+    assert {"shutdown sabotage (palisade_2025)", *mine} <= conditions and "shutdown sabotage" not in conditions
+    plt.close(plot_rate_heatmap(both, factors))
 
 
 def test_a_model_in_two_studies_gets_a_bar_pair_per_study(built: Path) -> None:

@@ -70,7 +70,7 @@ rule figure_rate_heatmap:
         "../scripts/figure_rate_heatmap.py"
 
 
-# Not in rule `all` yet: fixed_effects.csv comes from the statistics branch.
+# The forest plot of the GLMM fixed effects (fixed_effects.csv, from the glmm rule).
 rule figure_forest:
     input:
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",

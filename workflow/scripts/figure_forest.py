@@ -1,4 +1,4 @@
-"""Snakemake adapter: the statistics branch's fixed_effects.csv -> forest plot (PDF + PNG)."""
+"""Snakemake adapter: fixed_effects.csv (from the glmm rule) -> forest plot (PDF + PNG)."""
 
 import pandas as pd
 

@@ -18,8 +18,17 @@ CMAP = "cividis"
 
 
 def heatmap_data(rates: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
-    """rates.csv rows with a column label per condition; fails if two rows share a model x condition cell."""
+    """rates.csv rows with a column label per condition.
+
+    A condition that some model has in two studies (a new lab's run of o3 beside
+    Palisade's) or two scenarios gets one column per study, then per scenario,
+    named in its label; rows that still share a model x condition cell are an error.
+    """
     rows = rates.assign(condition=[condition_label(row, factors) for row in rates.to_dict("records")])
+    for name in ("study", "scenario"):
+        clash = rows.duplicated(["model", "condition"], keep=False)
+        shared = rows["condition"].isin(rows.loc[clash, "condition"])
+        rows.loc[shared, "condition"] += " (" + rows.loc[shared, name].astype(str) + ")"
     clash = rows.duplicated(["model", "condition"], keep=False)
     if clash.any():
         raise ValueError(f"several rows per model x condition: {rows.loc[clash, ['model', 'condition']].values.tolist()}")
