@@ -63,6 +63,7 @@ def test_paper_and_appendix_are_built(built: Path) -> None:
 
 def test_macro_names_are_letters_only() -> None:
     assert macro_name("o3", "Claude 3.7 Sonnet") == "OThreeClaudeThreeSevenSonnet"
+    assert (macro_name("Möbel-2"), macro_name("Mübel-2"), macro_name("Ångström")) == ("MobelTwo", "MubelTwo", "Angstrom")
 
 
 def test_format() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,8 +67,13 @@ class Format:
 
 
 def macro_name(*parts: str) -> str:
-    """CamelCase letters-only name (LaTeX macros allow no digits): ("o3", "no") -> "OThreeNo"."""
-    words = re.findall(r"[A-Za-z]+|\d", " ".join(parts))
+    """CamelCase letters-only name (LaTeX macros allow no digits): ("o3", "no") -> "OThreeNo".
+
+    Accented letters keep their base letter ("Möbel" -> "Mobel"), so names that
+    differ only in an accent's letter stay apart; other scripts have no ASCII letters.
+    """
+    ascii_text = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[A-Za-z]+|\d", ascii_text)
     return "".join(DIGITS[int(word)] if word.isdigit() else word[0].upper() + word[1:] for word in words)
 
 
