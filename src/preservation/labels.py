@@ -18,6 +18,11 @@ def pretty(name: str) -> str:
     return name.replace("_", " ")
 
 
+def fit_ids(rows: pd.DataFrame) -> list[str]:
+    """The study/behaviour fits that rows of a model table belong to, sorted: how notes name a fit."""
+    return sorted(set(rows["study"].astype(str) + "/" + rows["behaviour"].astype(str)))
+
+
 def is_set(value: Any) -> bool:
     """True for a real factor level, False for a missing one (None, NaN, pd.NA)."""
     return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA

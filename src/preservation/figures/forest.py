@@ -14,7 +14,7 @@ import seaborn as sns
 
 from preservation.figures.marks import NOTE_SIZE, colour_handles
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
-from preservation.labels import pretty
+from preservation.labels import fit_ids, pretty
 
 FIXED_EFFECT_COLUMNS = ("study", "behaviour", "term", "estimate", "se", "odds_ratio", "or_ci_low", "or_ci_high", "p", "converged")
 
@@ -27,8 +27,7 @@ def forest_data(effects: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         raise ValueError(f"fixed-effects table lacks column(s) {missing}")
     rows = effects[~effects["term"].str.lower().str.contains("intercept")]
     converged = rows["converged"].astype(bool)
-    left_out = sorted(set(rows.loc[~converged, "study"].astype(str) + "/" + rows.loc[~converged, "behaviour"].astype(str)))
-    return rows[converged].sort_values(["behaviour", "study", "term"]).reset_index(drop=True), left_out
+    return rows[converged].sort_values(["behaviour", "study", "term"]).reset_index(drop=True), fit_ids(rows[~converged])
 
 
 def plot_forest(effects: pd.DataFrame) -> plt.Figure:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: that import alone costs a model job about 25 MiB
 
+from preservation.labels import fit_ids
 from preservation.stats.gee import GeeFit
 from preservation.stats.glmm import SINGULAR_TOL
 from preservation.stats.study_models import StudyFit
@@ -162,8 +163,7 @@ def _results_and_omissions(effects: pd.DataFrame, usable: pd.Series, why: str) -
     unremarked, nor be printed as if it were a result.
     """
     terms = effects["term"] != "(Intercept)"
-    left_out = effects[terms & ~usable]
-    fits = sorted(set(left_out["study"].astype(str) + "/" + left_out["behaviour"].astype(str)))
+    fits = fit_ids(effects[terms & ~usable])
     return effects[terms & usable], f" Not shown ({why}): {', '.join(fits)}." if fits else ""
 
 
