@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from preservation.ingest.mapping import BOOLEANS, TRIAL_FIELDS, value_key
+from preservation.ingest.mapping import TRIAL_FIELDS, level_problem
 from preservation.records import factor_names, trial_schema
 from preservation.stats.design import parse_formula
 from preservation.stats.model_spec import ModelSpec
@@ -119,7 +119,7 @@ def _source_problems(config: Mapping[str, Any], fields: tuple[str, ...]) -> list
         for key, name, values in assigned:
             if name not in fields:
                 problems.append(f"{key}: not a trial field or declared factor (one of {list(fields)})")
-            problems += [f"{key}: {problem}" for value in values if (problem := _level_problem(name, value, config))]
+            problems += [f"{key}: {problem}" for value in values if (problem := level_problem(name, value, config))]
         behaviours = [spec.get("behaviour"), *spec.get("behaviours", {}).values(), *(flag["behaviour"] for flag in spec.get("flags", {}).values())]
         problems += [
             f"sources.{source}: behaviour {behaviour!r} is not declared in behaviours"
@@ -132,18 +132,6 @@ def _source_problems(config: Mapping[str, Any], fields: tuple[str, ...]) -> list
 def _targets(field: Mapping[str, Any]) -> list[Any]:
     """The values a field spec can produce that are known before reading data: its constant or its map's targets."""
     return [field["const"]] if "const" in field else list(field.get("values", {}).values())
-
-
-def _level_problem(name: str, value: Any, config: Mapping[str, Any]) -> str | None:
-    """Why every record given this value would be quarantined (see mapping.finish_trial), or None."""
-    if name == "peer" and str(value) not in config["peer_levels"]:
-        return f"{value!r} is not one of peer_levels {config['peer_levels']}"
-    if name == "instructed" and value_key(value).lower() not in BOOLEANS:
-        return f"{value!r} is not a boolean"
-    levels = (config["factors"].get(name) or {}).get("levels")
-    if levels and value_key(value) not in levels:
-        return f"{value!r} is not one of factors.{name}.levels {levels}"
-    return None
 
 
 def raw_names(directory: str | Path, suffix: str) -> list[str]:

@@ -66,23 +66,34 @@ def finish_trial(trial: dict[str, Any], config: Mapping[str, Any], factors: Sequ
     if missing:
         raise MappingError(f"no value for {', '.join(missing)}; declare it under the source's fields")
     instructed = trial["instructed"]
-    if not isinstance(instructed, bool):
-        if value_key(instructed).lower() not in BOOLEANS:
-            raise MappingError(f"instructed: {instructed!r} is not a boolean; declare a values map")
-        instructed = BOOLEANS[value_key(instructed).lower()]
-    out = {**trial, "instructed": instructed}
+    if problem := level_problem("instructed", instructed, config):
+        raise MappingError(f"instructed: {problem}; declare a values map")
+    out = {**trial, "instructed": instructed if isinstance(instructed, bool) else BOOLEANS[value_key(instructed).lower()]}
     for name in ("study", "trial_id", "model", "scenario", "peer"):
         out[name] = str(out[name])
-    if out["peer"] not in config["peer_levels"]:
-        raise MappingError(f"peer: {out['peer']!r} is not one of {config['peer_levels']}")
+    if problem := level_problem("peer", out["peer"], config):
+        raise MappingError(f"peer: {problem}")
     for name in factors:
         if out.get(name) is None:
             continue
         out[name] = value_key(out[name])
-        levels = config["factors"][name]["levels"]
-        if levels and out[name] not in levels:
-            raise MappingError(f"factor {name}: {out[name]!r} is not one of {levels}")
+        if problem := level_problem(name, out[name], config):
+            raise MappingError(f"factor {name}: {problem}")
     return out
+
+
+def level_problem(name: str, value: Any, config: Mapping[str, Any]) -> str | None:
+    """Why `value` cannot stand for trial field or factor `name` under the configured levels, or None.
+
+    Shared by the records (finish_trial) and the parse-time check of the values
+    a source's config assigns (preservation.configuration).
+    """
+    if name == "instructed":
+        return None if isinstance(value, bool) or value_key(value).lower() in BOOLEANS else f"{value!r} is not a boolean"
+    if name == "peer":
+        return None if str(value) in config["peer_levels"] else f"{value!r} is not one of peer_levels {config['peer_levels']}"
+    levels = (config["factors"].get(name) or {}).get("levels")
+    return f"{value!r} is not one of factors.{name}.levels {levels}" if levels and value_key(value) not in levels else None
 
 
 def check_behaviour(behaviour: str, config: Mapping[str, Any]) -> str:
