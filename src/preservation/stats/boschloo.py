@@ -35,10 +35,17 @@ CANDIDATES = 3  # best local maxima of the first grid that are refined
 
 def boschloo_p(k1: int, n1: int, k0: int, n0: int) -> float:
     """Two-sided p for k1/n1 against k0/n0: twice the smaller one-sided p, at most 1 (as scipy)."""
-    return min(1.0, 2 * min(_one_sided(k1, n1, k0, n0), _one_sided(k0, n0, k1, n1)))
+    pmf = _conditional_pmf(n1, n0)  # the other side's is its transpose
+    return min(1.0, 2 * min(_one_sided(pmf, k1, k0), _one_sided(pmf.T, k0, k1)))
 
 
-def _one_sided(k1: int, n1: int, k0: int, n0: int) -> float:
+def _conditional_pmf(n1: int, n0: int) -> np.ndarray:
+    """P(x1 | s = x1 + x0) for every table (x1 of n1, x0 of n0): hypergeometric given the success total."""
+    totals = np.add.outer(np.arange(n1 + 1), np.arange(n0 + 1))
+    return np.exp(np.add.outer(_log_comb(n1), _log_comb(n0)) - _log_comb(n1 + n0)[totals])
+
+
+def _one_sided(pmf: np.ndarray, k1: int, k0: int) -> float:
     """Boschloo's p against the alternative that sample 1's success probability is the smaller.
 
     The p-value at pi averages the region's weights over Binomial(n1 + n0, pi),
@@ -46,7 +53,8 @@ def _one_sided(k1: int, n1: int, k0: int, n0: int) -> float:
     on the arcsine scale (where that width is constant) with several points
     per width finds every peak; the best are refined by a bounded scalar search.
     """
-    log_weight = _region_weights(k1, n1, k0, n0)
+    n1, n0 = pmf.shape[0] - 1, pmf.shape[1] - 1
+    log_weight = _region_weights(pmf, k1, k0)
     successes = np.arange(n1 + n0 + 1)
 
     def log_p(pi: np.ndarray) -> np.ndarray:
@@ -67,15 +75,14 @@ def _one_sided(k1: int, n1: int, k0: int, n0: int) -> float:
     return min(1.0, float(np.exp(best)))
 
 
-def _region_weights(k1: int, n1: int, k0: int, n0: int) -> np.ndarray:
+def _region_weights(pmf: np.ndarray, k1: int, k0: int) -> np.ndarray:
     """log of sum C(n1, x1) C(n0, x0) over the rejection region's tables with x1 + x0 = s, for each s.
 
     A table is in the region when its one-sided Fisher p, P(X1 <= x1 | s), is
     at most the observed table's (with the tolerance for ties).
     """
-    log_c1, log_c0, log_cn = _log_comb(n1), _log_comb(n0), _log_comb(n1 + n0)
+    n1, n0 = pmf.shape[0] - 1, pmf.shape[1] - 1
     totals = np.add.outer(np.arange(n1 + 1), np.arange(n0 + 1))
-    pmf = np.exp(np.add.outer(log_c1, log_c0) - log_cn[totals])  # P(x1 | s), s = x1 + x0
     cdf = np.empty_like(pmf)  # P(X1 <= x1 | s): running sums along each anti-diagonal
     cdf[0] = pmf[0]
     for x1 in range(1, n1 + 1):
@@ -84,7 +91,7 @@ def _region_weights(k1: int, n1: int, k0: int, n0: int) -> np.ndarray:
     region = cdf <= cdf[k1, k0] * (1 + TIES)
     mass = np.bincount(totals[region], weights=pmf[region], minlength=n1 + n0 + 1)
     with np.errstate(divide="ignore"):
-        return log_cn + np.log(mass)
+        return _log_comb(n1 + n0) + np.log(mass)
 
 
 def _log_comb(n: int) -> np.ndarray:
