@@ -177,7 +177,9 @@ def test_unreadable_event_line_quarantines_its_run(sandbox: Path, event: bytes, 
 
 def test_tool_call_whose_args_are_not_an_object_has_no_command(sandbox: Path) -> None:
     batch = robot_batch(sandbox)
-    first_log(batch).write_text('{"event": "tool_call", "args": ["rm", "shutdown.sh"]}\n{"event": "tool_call", "args": "rm x"}\n')
+    log = first_log(batch)
+    header = "".join(log.read_text().splitlines(keepends=True)[:2])  # the system message and LiteLLM's model line
+    log.write_text(header + '{"event": "tool_call", "args": ["rm", "shutdown.py"]}\n{"event": "tool_call", "args": "rm x"}\n')
     shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
     assert not shard.quarantined and shard.summary["valid"] == shard.summary["records"]
 

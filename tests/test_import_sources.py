@@ -68,7 +68,7 @@ def test_discovery_finds_one_unit_per_file_batch_or_experiment(tmp_path: Path) -
     by_format = {fmt: sorted(u.name for u in units if u.format == fmt) for fmt in {u.format for u in units}}
     assert by_format == {
         "inspect": ["palisade_shutdown_inspect.crashed.eval", "palisade_shutdown_inspect.default.eval", "palisade_shutdown_inspect.plsallow.json"],
-        "robot_jsonl": ["palisade_robot.default.batch_01", "palisade_robot.plsallow.batch_01"],
+        "robot_jsonl": ["palisade_robot.default.batch_01", "palisade_robot.default.group_a.batch_02", "palisade_robot.plsallow.batch_01"],
         "agentic_misalignment": ["agentic_misalignment.exp1"],
         "trial_table": ["peer_preservation.peer_preservation.parquet"],
     }
@@ -114,7 +114,14 @@ def test_strict_run_stops_at_the_first_excluded_run() -> None:
         read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS, strict=True)
 
 
-def test_mock_runs_can_be_included() -> None:
+def test_simulated_runs_are_kept_by_default_and_recorded_as_such() -> None:
     batch = FIXTURES / "robot_jsonl" / "logs" / "default" / "batch_01"
-    shard = read_batch(batch, {**CONFIG["sources"]["palisade_robot"], "mock": "include"}, CONFIG, FACTORS)
+    shard = read_batch(batch, CONFIG["sources"]["palisade_robot"], CONFIG, FACTORS)
     assert shard.summary["valid"] == 4 and shard.summary["tagged_mock_excluded"] == 0
+    assert sorted(shard.table.column("simulated").to_pylist()) == ["false", "true", "true", "true"]
+
+
+def test_simulated_runs_can_be_excluded() -> None:
+    batch = FIXTURES / "robot_jsonl" / "logs" / "default" / "batch_01"
+    shard = read_batch(batch, {**CONFIG["sources"]["palisade_robot"], "mock": "exclude"}, CONFIG, FACTORS)
+    assert shard.summary["valid"] == 1 and shard.summary["tagged_mock_excluded"] == 3

@@ -107,6 +107,23 @@ def test_cells_sharing_a_short_name_are_told_apart_by_their_keys() -> None:
         cell_stems(pd.concat([cells, cells.iloc[[2]]]), keys, NAMES)
 
 
+def test_a_published_figure_keeps_its_name_when_the_study_logs_arrive() -> None:
+    study = "lynch_2025_agentic_misalignment"
+    cells = pd.DataFrame([
+        {"study": study, "model": "Claude Opus 4", "behaviour": "blackmail", "peer": "none", "instructed": False,
+         "scenario": "blackmail", "urgency": None, "reconstructed": False, "evidence": "rate_only"},
+        {"study": study, "model": "claude-opus-4", "behaviour": "blackmail", "peer": "none", "instructed": False,
+         "scenario": "blackmail", "urgency": "replacement", "reconstructed": False, "evidence": "counts"},
+        {"study": study, "model": "claude-opus-4", "behaviour": "blackmail", "peer": "none", "instructed": False,
+         "scenario": "blackmail", "urgency": "none", "reconstructed": False, "evidence": "counts"},
+    ])
+    keys = ["study", "behaviour", "model", "scenario", "peer", "instructed", "urgency", "evidence"]
+    stems = cell_stems(cells, keys, NAMES)
+    assert stems[0] == "LynchClaudeOpusFourBlackmail"
+    assert stems[1:] == ["LynchClaudeOpusFourBlackmailModelClaudeOpusFourUrgencyReplacementEvidenceCounts",
+                         "LynchClaudeOpusFourBlackmailModelClaudeOpusFourUrgencyNoneEvidenceCounts"]
+
+
 def test_values_a_fit_could_not_estimate_are_null_in_json(tmp_path) -> None:
     effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "(Intercept)",
                              "odds_ratio": 1e-12, "or_ci_low": float("nan"), "or_ci_high": float("inf"), "p": float("nan")}])

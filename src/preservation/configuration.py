@@ -10,6 +10,7 @@ every problem named by its key or path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     problems += [f"aggregate_by: {name!r} is not a declared factor (one of {factors})" for name in config["aggregate_by"] if name not in factors]
     problems += _model_problems(config, [name for name in trial_schema(factors).names if name != "outcome"])
     problems += _source_problems(config, ("trial_id", "scenario", *TRIAL_FIELDS, *factors))
+    problems += _pattern_problems(config)
     problems += [
         f"claims.verbal_levels.{words}: low {low} is above high {high}"
         for words, (low, high) in config["claims"]["verbal_levels"].items()
@@ -130,8 +132,25 @@ def _source_problems(config: Mapping[str, Any], fields: tuple[str, ...]) -> list
 
 
 def _targets(field: Mapping[str, Any]) -> list[Any]:
-    """The values a field spec can produce that are known before reading data: its constant or its map's targets."""
-    return [field["const"]] if "const" in field else list(field.get("values", {}).values())
+    """The values a field spec can produce that are known before reading data: its constant, its map's targets, its fallback."""
+    if "const" in field:
+        return [field["const"]]
+    return [*field.get("values", {}).values(), *([field["fallback"]] if "fallback" in field else [])]
+
+
+def _pattern_problems(config: Mapping[str, Any]) -> list[str]:
+    """Regular expressions in sources (field patterns, coding bypass) must compile."""
+    patterns = []
+    for source, spec in sorted((config.get("sources") or {}).items()):
+        patterns += [(f"sources.{source}.fields.{name}.pattern", field["pattern"]) for name, field in spec.get("fields", {}).items() if "pattern" in field]
+        patterns += [(f"sources.{source}.coding.bypass[{i}]", pattern) for i, pattern in enumerate(spec.get("coding", {}).get("bypass", []))]
+    problems = []
+    for key, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            problems.append(f"{key}: {pattern!r} is not a regular expression: {error}")
+    return problems
 
 
 def raw_names(directory: str | Path, suffix: str) -> list[str]:

@@ -100,15 +100,20 @@ def cell_stems(cells: pd.DataFrame, keys: Sequence[str], study_names: Mapping[st
     """row_stem per cell, extended by the key columns that tell apart cells sharing one.
 
     Cells with a unique short stem keep it, so the names the manuscript uses do
-    not change when unrelated data arrive; a collision that the keys cannot
-    resolve fails loudly.
+    not change when unrelated data arrive. For the same reason, where one cell
+    of a colliding group is a published figure and the others come from logs
+    (a study's own logs arriving beside its published figures), the published
+    figure keeps the short name and the others are told apart. A collision that
+    the keys cannot resolve fails loudly.
     """
     rows = cells.to_dict("records")
     base = [row_stem(row, study_names) for row in rows]
     shared = Counter(base)
+    published = Counter(stem for row, stem in zip(rows, base, strict=True) if _published(row))
     stems = []
     for row, stem in zip(rows, base, strict=True):
-        if shared[stem] > 1:
+        keeps_name = published[stem] == 1 and _published(row)
+        if shared[stem] > 1 and not keeps_name:
             group = [other for other, other_stem in zip(rows, base, strict=True) if other_stem == stem]
             varying = [key for key in keys if len({str(other.get(key)) for other in group}) > 1]
             stem += macro_name(*(f"{key} {row[key]}" for key in varying if is_set(row.get(key))))
@@ -117,6 +122,11 @@ def cell_stems(cells: pd.DataFrame, keys: Sequence[str], study_names: Mapping[st
     if duplicated:
         raise ValueError(f"rates.csv rows share the number name(s) {duplicated}; the paper could not tell them apart")
     return stems
+
+
+def _published(row: Mapping[str, Any]) -> bool:
+    """Whether a rates cell is a published figure (rebuilt from k/n, or carried as a rate or word)."""
+    return row.get("reconstructed") in (True, "True", "true") or row.get("evidence") in ("rate_only", "verbal")
 
 
 def rate_numbers(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from preservation.code_version import code_version
 from preservation.configuration import check_config, raw_names
-from preservation.ingest.sources import FORMATS, discover_units, has_coding
+from preservation.ingest.sources import FORMATS, discover_units, empty_sources, has_coding
 
 RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
@@ -25,6 +25,8 @@ TRIAL_LOGS = raw_names(f"{RAW}/trials", ".jsonl")
 PUBLISHED = raw_names(f"{RAW}/published", ".csv")
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.
 IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
+# Sources whose path exists but holds nothing their format reads (said loudly by gather_trials).
+EMPTY_SOURCES = empty_sources(config, list(IMPORT_UNITS.values()))
 
 
 def config_used(*sections):

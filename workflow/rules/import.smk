@@ -16,6 +16,8 @@ rule import_shard:
         format="|".join(FORMATS),
     params:
         unit=lambda wildcards: asdict(import_unit(wildcards)),
+        # The source's own spec: an edit to it re-runs exactly that source's jobs.
+        spec=lambda wildcards: json.dumps(config["sources"][import_unit(wildcards).source], sort_keys=True),
         strict=config["strict"],
         config=config_used(*LEVELS),
         code=code_of("import_shard.py"),
@@ -32,6 +34,7 @@ rule coding_agreement:
         pairs=import_shard_files(".coding.csv"),
     output:
         agreement=f"{PROCESSED}/coding_agreement.csv",
+        disagreements=f"{PROCESSED}/coding_disagreements.csv",
     params:
         code=code_of("coding_agreement.py"),
     log:

@@ -59,6 +59,7 @@ rule gather_trials:
     params:
         strict=config["strict"],
         config=config_used("factors"),
+        empty_sources=json.dumps(EMPTY_SOURCES, sort_keys=True),
         code=code_of("gather_trials.py"),
     benchmark:
         "benchmarks/ingest/gather.tsv"

@@ -1,13 +1,24 @@
 """Snakemake adapter: gather shards into the canonical table, quarantine and run summary."""
 
+import json
+
 from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
 from preservation.records import factor_names
 from preservation.runlog import job_logger
 from preservation.shards import gather
+from preservation.source_health import check_health, health_warnings
 from preservation.writers import write_json
 
 logger = job_logger("gather", snakemake.log)
+warnings = health_warnings(
+    snakemake.input.summaries,
+    snakemake.input.quarantines,
+    snakemake.input.tables,
+    snakemake.input.catalogues,
+    json.loads(snakemake.params.empty_sources),
+)
+check_health(warnings, snakemake.params.strict)
 _, quarantined, summary = gather(
     snakemake.input.tables,
     snakemake.input.quarantines,
@@ -17,7 +28,7 @@ _, quarantined, summary = gather(
     output=snakemake.output.trials,
 )
 write_quarantine(quarantined, snakemake.output.quarantine)
-write_json(summary, snakemake.output.summary)
+write_json({**summary, "warnings": warnings}, snakemake.output.summary)
 read_catalogues(snakemake.input.catalogues, factor_names(snakemake.config)).to_csv(
     snakemake.output.figures, index=False, lineterminator="\n"
 )
@@ -29,3 +40,5 @@ logger.info(
     summary["records_duplicate"],
     "balanced" if summary["balanced"] else "NOT BALANCED",
 )
+for warning in warnings:  # last, where a reader of the log looks
+    logger.warning("%s", warning)

@@ -1,7 +1,9 @@
 """Agreement between a study's labels and the rule-based coder.
 
 Reported per study x behaviour: the 2x2 confusion matrix, raw agreement and
-Cohen's kappa. Kappa is computed here (a few lines) to avoid a dependency for
+Cohen's kappa; and every trial where the two disagree, with the rule and
+command that decided a positive verdict and all the trial's commands, so a
+reader can judge each one. Kappa is computed here (a few lines) to avoid a dependency for
 one formula; it is left empty when undefined (both raters constant and equal).
 """
 
@@ -16,7 +18,9 @@ AGREEMENT_COLUMNS = (
     "study", "behaviour", "detector", "n", "label1_coded1", "label1_coded0", "label0_coded1", "label0_coded0",
     "agreement", "kappa",
 )
-PAIR_COLUMNS = ("study", "behaviour", "detector", "source_file", "source_line", "trial_id", "label", "coded", "evidence")
+PAIR_COLUMNS = (
+    "study", "behaviour", "detector", "source_file", "source_line", "trial_id", "label", "coded", "rule", "evidence", "commands",
+)
 
 
 def cohens_kappa(labels: Iterable[int], coded: Iterable[int]) -> tuple[dict[str, int], float | None]:
@@ -43,3 +47,10 @@ def agreement_table(pairs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         rows.append({"study": study, "behaviour": behaviour, "detector": detector, "n": len(group), **counts,
                      "agreement": agree, "kappa": kappa})
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+def disagreements(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs whose label and coder verdict differ, in a fixed order, for the disagreement report."""
+    frame = pairs.reindex(columns=list(PAIR_COLUMNS))
+    differ = frame[frame["label"].astype(int) != frame["coded"].astype(int)]
+    return differ.sort_values(["study", "behaviour", "source_file", "source_line"], kind="stable").reset_index(drop=True)

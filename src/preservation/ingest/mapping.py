@@ -9,15 +9,21 @@ reason instead of leaking an undeclared level downstream.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from preservation.coding.detectors import DETECTORS
+from preservation.coding.commands import Verdict
+from preservation.coding.detectors import detector
 from preservation.quarantine import Quarantined, reject
 
 Lookup = Callable[[str, str], Any]
 BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 TRIAL_FIELDS = ("model", "peer", "instructed")
+# Keys of a field spec beside its one locator.
+LOCATOR_OPTIONS = ("values", "pattern", "fallback")
+# Between a trial's commands in the disagreement report (a command may itself hold newlines).
+COMMAND_SEPARATOR = "\n---\n"
 
 
 class MappingError(ValueError):
@@ -43,16 +49,48 @@ def mapped(value: Any, values: Mapping[Any, Any] | None, what: str) -> Any:
     return table[value_key(value)]
 
 
+class Occurrences(tuple):
+    """Every value a locator found, in order: an event log names a field once per event."""
+
+
 def resolve_fields(specs: Mapping[str, Mapping[str, Any]], lookup: Lookup) -> dict[str, Any]:
-    """Resolve each declared field spec: `{const: v}` or `{<locator>: key, values: {...}}`."""
+    """Resolve each declared field spec: `{const: v}` or `{<locator>: key, pattern?, values?, fallback?}`.
+
+    `pattern` (a regular expression; its first group, or the whole match) picks
+    the value out of the located text, trying each occurrence in order; where
+    nothing is found, `fallback` is used if declared, so a constant is only ever
+    a stated fallback, never a silent guess.
+    """
     trial: dict[str, Any] = {}
     for name, spec in specs.items():
         if "const" in spec:
             trial[name] = spec["const"]
             continue
-        (kind,) = (key for key in spec if key != "values")
-        trial[name] = mapped(lookup(kind, spec[kind]), spec.get("values"), f"{name} from {kind} {spec[kind]!r}")
+        (kind,) = (key for key in spec if key not in LOCATOR_OPTIONS)
+        what = f"{name} from {kind} {spec[kind]!r}"
+        try:
+            found = _matched(lookup(kind, spec[kind]), spec.get("pattern"), what)
+        except MappingError:
+            if "fallback" not in spec:
+                raise
+            trial[name] = spec["fallback"]
+            continue
+        trial[name] = mapped(found, spec.get("values"), what)
     return trial
+
+
+def _matched(found: Any, pattern: str | None, what: str) -> Any:
+    """The located value, or the first pattern match among its occurrences."""
+    candidates = found if isinstance(found, Occurrences) else (found,)
+    if pattern is None:
+        if not candidates:
+            raise MappingError(f"{what}: not found in the log")
+        return candidates[0]
+    compiled = re.compile(pattern)
+    for candidate in candidates:
+        if isinstance(candidate, str) and (match := compiled.search(candidate)):
+            return match.group(1) if compiled.groups else match.group(0)
+    raise MappingError(f"{what}: nothing matches pattern {pattern!r}")
 
 
 def constants_only(kind: str, key: str) -> Any:
@@ -115,15 +153,23 @@ def settle_outcome(
     exists) then only adds a label/coded pair for the agreement table. Without
     a label the detector's verdict is the outcome, marked as coded.
     """
-    detector = coding["detector"] if coding and commands is not None else None
-    verdict = DETECTORS[detector](commands) if detector and commands is not None else None
+    verdict = detector(coding)(commands) if coding and commands is not None else None
     if label is not None:
         if verdict is not None:
-            pairs.append({**pair, "detector": detector, "label": label, "coded": int(verdict.occurred), "evidence": verdict.evidence})
+            pairs.append(_coding_pair(pair, coding, label, verdict, commands))
         return label, False
     if verdict is None:
         raise MappingError("no label and no transcript to code the outcome from")
     return int(verdict.occurred), True
+
+
+def _coding_pair(pair: Mapping[str, Any], coding: Mapping[str, Any], label: int, verdict: Verdict, commands: Sequence[str]) -> dict[str, Any]:
+    """One label/coder pair for the agreement table; a disagreement keeps every command, for review."""
+    disagree = label != int(verdict.occurred)
+    return {
+        **pair, "detector": coding["detector"], "label": label, "coded": int(verdict.occurred), "rule": verdict.rule,
+        "evidence": verdict.evidence, "commands": COMMAND_SEPARATOR.join(commands) if disagree else "",
+    }
 
 
 def quarantine_file(source: str, reason: str, strict: bool) -> Quarantined:

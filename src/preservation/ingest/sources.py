@@ -3,7 +3,7 @@
 `sources:` in the configuration names each source with its format and a path
 under raw_dir. Discovery (here, not in the Snakefile, so it is testable) turns
 them into units: one per file (Inspect logs, per-trial tables), one per batch
-directory (robot logs) or per experiment directory (agentic misalignment). A
+directory at any depth (robot logs) or per experiment directory (agentic misalignment). A
 source whose path does not exist yields no unit, so a configuration may list
 sources whose data are not present.
 """
@@ -30,6 +30,7 @@ class Unit:
     source: str
     name: str
     path: str
+    root: str
     inputs: tuple[str, ...]
 
 
@@ -46,31 +47,55 @@ def _units(source: str, fmt: str, root: Path) -> list[Unit]:
     def unit(path: Path, inputs: list[Path]) -> Unit:
         relative = path.relative_to(root).as_posix() if path != root else path.name
         name = f"{source}.{relative.replace('/', '.')}"
-        return Unit(fmt, source, name, str(path), tuple(map(str, inputs)))
+        return Unit(fmt, source, name, str(path), str(root), tuple(map(str, inputs)))
 
     if fmt in ("inspect", "trial_table"):
         suffixes = inspect_log.SUFFIXES if fmt == "inspect" else trial_table.SUFFIXES
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes)
         return [unit(path, [path]) for path in files if path.suffix in suffixes and path.name != inspect_log.MANIFEST]
     if fmt == "robot_jsonl":
-        batches = sorted({p.parent for p in root.glob("*/*/*") if p.suffix == ".jsonl" or p.name == "tags.json"})
-        return [unit(batch, [*robot_log.trial_logs(batch), *([batch / "tags.json"] if (batch / "tags.json").exists() else [])]) for batch in batches]
+        return [
+            unit(batch, [*robot_log.trial_logs(batch), *([batch / robot_log.TAGS_FILE] if (batch / robot_log.TAGS_FILE).is_file() else [])])
+            for batch in robot_log.batches(root)
+        ]
     if fmt == "agentic_misalignment":
         experiments = sorted(p for p in root.glob("*") if (p / "models").is_dir())
         return [unit(experiment, agentic_misalignment.response_files(experiment)) for experiment in experiments]
     raise ValueError(f"source {source!r}: unknown format {fmt!r} (one of {FORMATS})")
 
 
-def read_unit(unit: Unit, config: Mapping[str, Any], strict: bool = False) -> Shard:
-    """Read one unit with its format's importer."""
-    spec, factors = config["sources"][unit.source], factor_names(config)
-    reader = {
-        "inspect": inspect_log.read_inspect_log,
-        "agentic_misalignment": agentic_misalignment.read_experiment,
-        "robot_jsonl": robot_log.read_batch,
-        "trial_table": trial_table.read_trial_table,
-    }[unit.format]
-    return reader(unit.path, spec, config, factors, strict)
+def read_unit(unit: Unit, spec: Mapping[str, Any], config: Mapping[str, Any], strict: bool = False) -> Shard:
+    """Read one unit of a source declared by `spec`, with its format's importer.
+
+    `config` needs only the declared levels (behaviours, peer_levels, factors).
+    """
+    factors = factor_names(config)
+    if unit.format == "robot_jsonl":
+        shard = robot_log.read_batch(unit.path, spec, config, factors, strict, root=unit.root)
+    else:
+        reader = {
+            "inspect": inspect_log.read_inspect_log,
+            "agentic_misalignment": agentic_misalignment.read_experiment,
+            "trial_table": trial_table.read_trial_table,
+        }[unit.format]
+        shard = reader(unit.path, spec, config, factors, strict)
+    shard.summary["source"] = unit.source
+    return shard
+
+
+def empty_sources(config: Mapping[str, Any], units: list[Unit]) -> dict[str, str]:
+    """Configured sources whose path exists but yields no unit (nothing the format reads), by name -> path.
+
+    A source whose path is absent is inert by design (its data are not placed
+    yet); one whose path exists and yields nothing is a layout the importer did
+    not recognise, which the run must say.
+    """
+    found = {unit.source for unit in units}
+    return {
+        source: str(root)
+        for source, spec in sorted(config.get("sources", {}).items())
+        if source not in found and (root := Path(config["raw_dir"]) / spec["path"]).exists()
+    }
 
 
 def has_coding(config: Mapping[str, Any], units: list[Unit]) -> bool:

@@ -1,0 +1,123 @@
+"""Sources that yield little or nothing are said so loudly, not left in a count.
+
+A run can end green while a source it was given contributed no trial: every
+record quarantined for one reason, a layout the importer did not recognise, a
+setting that excluded everything. Each shard (one raw file or import unit)
+and each source is checked after ingestion: one that read nothing, used
+nothing, or quarantined more than half of what it read gets a warning naming
+it and its most common quarantine reasons. A study whose trials come both
+from logs and from published figures rebuilt as trials is warned about too:
+models pool the two, which double-counts if they are the same runs. In strict
+mode any such warning stops the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from preservation.quarantine import IngestError, read_quarantine
+
+# More than this share of a source's records quarantined is a warning.
+QUARANTINE_SHARE = 0.5
+TOP_REASONS = 3
+
+
+def source_of(summary: Mapping[str, Any]) -> str:
+    """The source a shard belongs to: its configured source, or the raw file itself."""
+    return str(summary.get("source") or summary["file"])
+
+
+def health_warnings(
+    summary_paths: Sequence[str | Path],
+    quarantine_paths: Sequence[str | Path],
+    table_paths: Sequence[str | Path],
+    catalogue_paths: Sequence[str | Path] = (),
+    empty_sources: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One line per source, or unit of an otherwise sound source, that yielded too little; per source found empty; per pooled study.
+
+    `summary_paths` and `quarantine_paths` are the shards' files in the same
+    order; `empty_sources` maps a configured source whose path exists but holds
+    nothing its format reads to that path.
+    """
+    by_source: dict[str, list[tuple[dict[str, Any], Counter[str]]]] = defaultdict(list)
+    for summary_path, quarantine_path in zip(sorted(map(str, summary_paths)), sorted(map(str, quarantine_paths)), strict=True):
+        summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+        by_source[source_of(summary)].append((summary, Counter(record.reason for record in read_quarantine(quarantine_path))))
+    warnings = [
+        f"source {source!r}: path {path} exists but holds nothing its format reads: no trials from it"
+        for source, path in sorted((empty_sources or {}).items())
+    ]
+    for source, parts in sorted(by_source.items()):
+        problem = _problem(sum(s["records"] for s, _ in parts), sum(s["quarantined"] for s, _ in parts), sum(s["rows"] for s, _ in parts))
+        if problem:
+            warnings.append(f"source {source!r}: {problem}{_reasons(sum((r for _, r in parts), Counter()))}")
+        else:  # a source that passes can still hide a unit that yielded nothing
+            warnings += [
+                f"source {source!r}, {summary['file']}: {unit_problem}{_reasons(reasons)}"
+                for summary, reasons in parts
+                if (unit_problem := _problem(summary["records"], summary["quarantined"], summary["rows"]))
+            ]
+    return warnings + pooled_study_warnings(table_paths, catalogue_paths)
+
+
+def _problem(records: int, quarantined: int, rows: int) -> str:
+    if records == 0:
+        return "read no records"
+    if rows == 0 and quarantined == records:
+        return f"no usable trials: all {records} records quarantined"
+    if quarantined > QUARANTINE_SHARE * records:
+        return f"{quarantined} of {records} records quarantined"
+    return ""
+
+
+def _reasons(reasons: Counter[str]) -> str:
+    if not reasons:
+        return ""
+    top = "; ".join(f"{count} x {reason}" for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:TOP_REASONS])
+    return f" (top reasons: {top})"
+
+
+def pooled_study_warnings(table_paths: Iterable[str | Path], catalogue_paths: Iterable[str | Path] = ()) -> list[str]:
+    """Studies with trials from logs and also published figures (rebuilt as trials or carried as reported).
+
+    Rates keep the two apart (by `reconstructed` and `evidence`), but the
+    models fit rebuilt trials beside logged ones, which counts the same runs
+    twice if that is what they are; either way a reader should be told.
+    """
+    files: dict[tuple[str, bool], set[str]] = defaultdict(set)
+    for path in table_paths:
+        table = pq.read_table(path, columns=["study", "reconstructed", "source_file"])
+        for row in table.group_by(["study", "reconstructed", "source_file"], use_threads=False).aggregate([]).to_pylist():
+            files[(row["study"], bool(row["reconstructed"]))].add(row["source_file"])
+    for path in catalogue_paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                files[(row["study"], True)].add(row["source_file"])
+    warnings = []
+    for study in sorted({study for study, from_published in files if not from_published}):
+        if (study, True) in files:
+            warnings.append(
+                f"study {study!r} has trials from logs ({_names(files[(study, False)])}) and published figures "
+                f"({_names(files[(study, True)])}): rates show them apart; models also fit figures rebuilt from k/n "
+                "unless models.include_reconstructed is false. If the logs are the published runs, give the source its own study id"
+            )
+    return warnings
+
+
+def _names(paths: set[str]) -> str:
+    shown = sorted(paths)[:3]
+    return ", ".join(shown) + (f" and {len(paths) - len(shown)} more" if len(paths) > len(shown) else "")
+
+
+def check_health(warnings: Sequence[str], strict: bool) -> None:
+    """In strict mode, any source-health warning stops the run with its first line."""
+    if strict and warnings:
+        raise IngestError(f"source check failed (strict mode): {warnings[0]}" + (f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""))
