@@ -90,7 +90,10 @@ def test_strict_run_fails_naming_first_bad_line(workflow_copy):
     (wf / "config/config.yaml").write_text(yaml.safe_dump(config))
     result = run_snakemake(wf, "data/processed/rates.csv", check=False)
     assert result.returncode != 0
-    assert "data/raw/trials/run1.jsonl:2: peer: 'friend' is not one of" in result.stdout + result.stderr
+    stop = "quarantined record (strict mode): data/raw/trials/run1.jsonl:2: peer: 'friend' is not one of"
+    assert stop in result.stdout + result.stderr and "Traceback" not in result.stdout + result.stderr
+    (line,) = (wf / "logs/ingest/trials/run1.log").read_text().splitlines()
+    assert line.startswith(f"CRITICAL preservation.ingest: {stop}")
 
 
 def test_changing_one_raw_file_reruns_only_its_shard_and_downstream(workflow_copy):
