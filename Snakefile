@@ -1,6 +1,6 @@
 # Preservation: raw self-/peer-preservation trial logs -> publication outputs.
 # Run `snakemake --cores all` from the repository root (or `make`).
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -8,9 +8,7 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
-
-
+# Checks the configuration (workflow/schemas/config.schema.yaml and cross-references) first.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import REPO, load_config, run_snakemake, trial, write_jsonl
-from preservation.configuration import ConfigError, check_config, config_problems, raw_names, repeated_keys
+from preservation.configuration import ConfigError, check_config, config_problems, raw_names, repeated_keys, schema_problems
+
+SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def shipped() -> dict[str, Any]:
@@ -59,7 +62,53 @@ def test_cross_reference_problems_are_named_by_key(change: Callable[[dict[str, A
     (problem,) = config_problems(config)
     assert problem.startswith(expected)
     with pytest.raises(ConfigError, match="invalid configuration"):
-        check_config(config)
+        check_config(config, SCHEMA_PATH)
+
+
+def renamed(section: dict[str, Any], old: str, new: str) -> None:
+    section[new] = section.pop(old)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda c: renamed(c, "ci_level", "ci_levle"), "`ci_levle` is not a key of the top level; did you mean `ci_level`?"),
+        (lambda c: renamed(c["models"], "formula", "formla"), "`formla` is not a key of `models`; did you mean `formula`?"),
+        (lambda c: renamed(c["sources"]["palisade_robot"], "scenario", "senario"),
+         "`senario` is not a key of `sources.palisade_robot`; did you mean `scenario`?"),
+        (lambda c: c["sources"]["peer_preservation"]["fields"].update(model={"colum": "agent_model"}),
+         "`colum` is not a key of `sources.peer_preservation.fields.model`; did you mean `column`?"),
+        (lambda c: renamed(c["paper"]["format"], "p_floor", "p_flor"), "`p_flor` is not a key of `paper.format`; did you mean `p_floor`?"),
+        (lambda c: renamed(c["claims"], "strict", "strct"), "`strct` is not a key of `claims`; did you mean `strict`?"),
+        (lambda c: c.update(colour="red"), "`colour` is not a key of the top level; valid keys: `raw_dir`, `processed_dir`,"),
+        (lambda c: c["paper"].pop("dir"), "`dir` is missing from `paper`"),
+        (lambda c: c.update(ci_level=1.5), "ci_level: 1.5 is greater than or equal to the maximum of 1"),
+        (lambda c: c["behaviours"].append("Shutdown"), "behaviours[7]: 'Shutdown' does not match '^[a-z][a-z0-9_]*$'"),
+        (lambda c: c["factors"].update(study={"levels": None}), "factors: key 'study' may not be one of ['study',"),
+        (lambda c: c["sources"]["palisade_robot"].update(outcome={"scorer": "s", "values": {"C": 1}}),
+         "sources.palisade_robot: `outcome` not allowed (when format is 'robot_jsonl')"),
+        (lambda c: c["sources"]["palisade_shutdown_inspect"].pop("outcome") and c["sources"]["palisade_shutdown_inspect"].pop("coding"),
+         "one of `outcome`, `coding` is required in `sources.palisade_shutdown_inspect` (when format is 'inspect')"),
+        (lambda c: c["sources"]["peer_preservation"]["fields"].update(model={"column": "a", "spec": "b"}),
+         "sources.peer_preservation.fields.model: only one of `task_arg`, `metadata`, `spec`, `column`, `event` may be given"),
+        (lambda c: c["sources"]["peer_preservation"]["fields"].update(model={"column": "a", "values": {}}),
+         "sources.peer_preservation.fields.model.values: {} should be non-empty"),
+    ],
+    ids=["top-level", "models", "source", "field-spec", "paper-format", "claims", "no-near-key", "required", "range", "list-item",
+         "reserved-name", "not-for-format", "one-of-keys", "one-locator", "one-of-branch"],
+)
+def test_a_schema_violation_is_one_line_naming_its_key(change: Callable[[dict[str, Any]], None], expected: str) -> None:
+    config = copy.deepcopy(shipped())
+    change(config)
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    (problem,) = schema_problems(config, schema)
+    assert problem.startswith(expected) and "\n" not in problem
+    with pytest.raises(ConfigError, match="invalid configuration"):
+        check_config(config, SCHEMA_PATH)
+
+
+def test_the_shipped_config_fits_the_schema() -> None:
+    assert schema_problems(shipped(), yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))) == []
 
 
 def test_a_key_given_twice_in_a_yaml_mapping_is_named_with_both_lines(tmp_path: Path) -> None:
@@ -71,7 +120,7 @@ def test_a_key_given_twice_in_a_yaml_mapping_is_named_with_both_lines(tmp_path: 
     ]
     assert repeated_keys([REPO / "config" / "config.yaml"]) == []
     with pytest.raises(ConfigError, match="key 'sources' repeats"):
-        check_config(shipped(), [path])
+        check_config(shipped(), SCHEMA_PATH, [path])
 
 
 def test_raw_names_are_the_files_directly_in_the_directory(tmp_path: Path) -> None:
@@ -100,3 +149,15 @@ def test_a_bad_config_stops_the_dry_run_naming_the_key(workflow_copy) -> None:
     result = run_snakemake(wf, "--dry-run", check=False)
     assert result.returncode != 0
     assert "aggregate_by: 'goal_conflcit' is not a declared factor" in result.stdout + result.stderr
+
+
+def test_a_misspelt_key_stops_the_run_with_one_line_and_no_schema_dump(workflow_copy) -> None:
+    wf = workflow_copy(raw=False)
+    config = (wf / "config/config.yaml").read_text()
+    (wf / "config/config.yaml").write_text(config.replace("\nci_level:", "\nci_levle:"))
+    result = run_snakemake(wf, "--dry-run", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "`ci_levle` is not a key of the top level; did you mean `ci_level`?" in output
+    assert "required property" not in output and "Failed validating" not in output and "$schema" not in output
+    assert "Traceback" not in output and 'File "' not in output

@@ -1,21 +1,24 @@
-"""Checks of the configuration and project layout that the JSON schema cannot express.
+"""Checks of the configuration and project layout, each problem one line naming its key or path.
 
-The schema (workflow/schemas/config.schema.yaml) checks each key on its own. A
+The schema (workflow/schemas/config.schema.yaml) checks each key on its own;
+`schema_problems` says what it refuses in one line per problem (a misspelt key
+with the nearest valid one) instead of jsonschema's message and schema dump. A
 formula term, an aggregation factor, a reference level or a source field that
-names nothing declared passes it, and would fail hours later in a rates or
-model job, or be silently ignored. The Snakefile calls `check_config` and
-`raw_names` at parse time, so such a project stops before any job runs, with
-every problem named by its key or path.
+names nothing declared passes the schema, and would fail hours later in a rates
+or model job, or be silently ignored. The workflow calls `check_config` and
+`raw_names` at parse time, so such a project stops before any job runs.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator, ValidationError
 
 from preservation.ingest.mapping import TRIAL_FIELDS, level_problem
 from preservation.records import factor_names, trial_schema
@@ -29,11 +32,140 @@ class ConfigError(ValueError):
     """A configuration or raw-data layout the pipeline cannot run as meant; the message names each problem."""
 
 
-def check_config(config: Mapping[str, Any], files: Iterable[str | Path] = ()) -> None:
-    """Raise ConfigError listing every problem of a schema-valid configuration and of the YAML files it was read from."""
-    problems = [*repeated_keys(files), *config_problems(config)]
+def check_config(config: Mapping[str, Any], schema_path: str | Path, files: Iterable[str | Path] = ()) -> None:
+    """Raise ConfigError listing every problem of the configuration and of the YAML files it was read from.
+
+    Cross-references are checked only in a schema-valid configuration, which
+    they read without checking types.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    problems = [*repeated_keys(files), *(schema_problems(config, schema) or config_problems(config))]
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+def schema_problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """What the schema refuses, one line per problem naming its key path; a misspelt key with the nearest valid one.
+
+    A misspelt required key is also a missing one; only the misspelling is
+    reported.
+    """
+    errors = list(Draft202012Validator(schema).iter_errors(config))
+    suggested = {
+        (tuple(error.absolute_path), near)
+        for error in errors
+        if error.validator == "additionalProperties"
+        for key in _unexpected(error)
+        if (near := _nearest(key, error.schema))
+    }
+    return list(dict.fromkeys(line for error in errors for line in _explain(error, schema, suggested)))
+
+
+def _explain(error: ValidationError, schema: Mapping[str, Any], suggested: Set[tuple[tuple[Any, ...], str]]) -> list[str]:
+    """One violation as lines naming its key path and the reason, with no schema or long value in them.
+
+    Of the alternatives of a oneOf or anyOf that none fits, the one with a
+    misspelt key, or else the one with the fewest violations, is explained.
+    """
+    path = tuple(error.absolute_path)
+    condition = _condition(error, schema)
+    if error.validator == "additionalProperties":
+        return [_unknown_key(key, path, error.schema) for key in _unexpected(error)]
+    if error.validator == "required":
+        return [f"`{key}` is missing from {_section(path)}{condition}" for key in _missing(error) if (path, key) not in suggested]
+    keys = _alternative_keys(error)
+    if keys and error.context:
+        return [f"one of {keys} is required in {_section(path)}{condition}"]
+    if error.context:
+        misspelt = [sub for sub in error.context if sub.validator == "additionalProperties" and any(_nearest(key, sub.schema) for key in _unexpected(sub))]
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        return [line for sub in misspelt[:1] or min(branches.values(), key=len) for line in _explain(sub, schema, suggested)]
+    if error.validator == "not":
+        reason = _not_reason(error)
+    elif keys:
+        reason = f"only one of {keys} may be given"
+    else:
+        reason = error.message.replace(repr(error.instance), _short(error.instance), 1)
+    key = "key " if "propertyNames" in error.absolute_schema_path else ""
+    return [f"{_dotted(path) or '(top level)'}: {key}{reason}{condition}"]
+
+
+def _alternative_keys(error: ValidationError) -> str | None:
+    """For a oneOf or anyOf whose alternatives each require one key, those keys ("`a`, `b`"); else None."""
+    alternatives = error.validator_value if error.validator in ("oneOf", "anyOf") else None
+    if not alternatives or any(set(branch) != {"required"} or len(branch["required"]) != 1 for branch in alternatives):
+        return None
+    return ", ".join(f"`{branch['required'][0]}`" for branch in alternatives)
+
+
+def _not_reason(error: ValidationError) -> str:
+    """Why a value matched a schema it must not: the reserved names or the keys not allowed, not the schema itself."""
+    forbidden = error.validator_value
+    if "enum" in forbidden:
+        return f"{error.instance!r} may not be one of {forbidden['enum']}"
+    present = [key for branch in forbidden.get("anyOf", []) for key in branch.get("required", []) if key in error.instance]
+    return f"{', '.join(f'`{key}`' for key in present)} not allowed" if present else f"{_short(error.instance)} is not allowed here"
+
+
+def _condition(error: ValidationError, schema: Mapping[str, Any]) -> str:
+    """For a violation of an if/then rule, the condition that made it apply ("when format is 'inspect'")."""
+    where = list(error.absolute_schema_path)
+    if "then" not in where:
+        return ""
+    rule = _at(schema, where[: len(where) - 1 - where[::-1].index("then")])
+    consts = [f"{name} is {spec['const']!r}" for name, spec in rule["if"].get("properties", {}).items() if "const" in spec]
+    return f" (when {' and '.join(consts)})" if consts else ""
+
+
+def _at(schema: Mapping[str, Any], path: Sequence[str | int]) -> Any:
+    """The subschema at a jsonschema error's schema path, following local $refs it passed through."""
+    node: Any = schema
+    for part in path:
+        while isinstance(node, Mapping) and "$ref" in node and part not in node:
+            node = _at(schema, node["$ref"].removeprefix("#/").split("/"))
+        node = node[part]
+    return node
+
+
+def _unexpected(error: ValidationError) -> list[str]:
+    """The keys an additionalProperties: false refused."""
+    return [key for key in error.instance if key not in error.schema.get("properties", {})]
+
+
+def _missing(error: ValidationError) -> list[str]:
+    """The keys a required rule asked for and the mapping lacks."""
+    return [key for key in error.validator_value if key not in error.instance]
+
+
+def _nearest(key: str, schema: Mapping[str, Any]) -> str | None:
+    """The valid key most like a refused one, if any is close."""
+    near = difflib.get_close_matches(str(key), list(schema.get("properties", {})), n=1)
+    return near[0] if near else None
+
+
+def _unknown_key(key: str, path: tuple[Any, ...], schema: Mapping[str, Any]) -> str:
+    """An unknown key, its section, and the nearest valid key (or all valid keys)."""
+    near = _nearest(key, schema)
+    hint = f"did you mean `{near}`?" if near else "valid keys: " + ", ".join(f"`{name}`" for name in schema.get("properties", {}))
+    return f"`{key}` is not a key of {_section(path)}; {hint}"
+
+
+def _section(path: tuple[Any, ...]) -> str:
+    """A mapping's name in a message: `models`, or the top level."""
+    return f"`{_dotted(path)}`" if path else "the top level"
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    """A key path as written in prose: sources.inspect.fields.peer, behaviours[2]."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
+
+
+def _short(value: Any) -> str:
+    """A value as shown in a message: its repr, cut short so a whole section is never printed."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:

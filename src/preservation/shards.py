@@ -5,15 +5,22 @@ JSONL, summary JSON). Gathering streams the shards in a fixed order into one
 Parquet file, resolves duplicate trial ids across all files, and accounts for
 every record: records = used + quarantined + duplicates.
 
+A trial id given twice in one study with different content is a conflict
+that no file order can settle: every record holding it is quarantined, whatever
+the files are called, and the gather job warns, naming them. Identical repeats
+are used once.
+
 Memory is bounded by the largest shard plus 8 bytes per source record: a first
-pass hashes each record's (study, trial_id); only records whose hash repeats
-are read whole and resolved by `resolve_duplicates`; a second pass writes the
-rest through unchanged.
+pass hashes each record's (study, trial_id); only the records holding a trial
+whose hash repeats are read whole and resolved by `resolve_duplicates`; a
+second pass writes the rest through unchanged.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,13 +31,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from preservation.quarantine import IngestError, Quarantined, read_quarantine
+from preservation.quarantine import Quarantined, read_quarantine, reject
 from preservation.records import PROVENANCE_COLUMNS, trial_schema
 from preservation.writers import parquet_options
 
 
 TRIAL_KEY = ("study", "trial_id")
 OCCURRENCE = (*TRIAL_KEY, *PROVENANCE_COLUMNS)
+# Conflicting records named in the job log and the run summary (quarantine.jsonl holds them all).
+SHOWN = 20
+
+log = logging.getLogger(__name__)
 
 
 def gather(
@@ -52,9 +63,13 @@ def gather(
     keep, duplicates, conflicts = resolve_duplicates(candidates)
     dropped = candidates.loc[~keep.to_numpy(), list(PROVENANCE_COLUMNS)].drop_duplicates()
     quarantined = [record for path in sorted(map(str, quarantine_paths)) for record in read_quarantine(path)]
-    if conflicts and strict:
-        raise IngestError(f"quarantined record (strict mode): {conflicts[0].located()}")
-    quarantined.extend(conflicts)
+    quarantined.extend(reject(record, strict) for record in conflicts)
+    if conflicts:
+        log.warning(
+            "%d records quarantined because their trial id repeats with different content (none of them is used): %s",
+            len(conflicts),
+            "; ".join(_shown(conflicts)),
+        )
     counts = {"records": 0, "trials": 0, "rows": 0}
     tables = []
     writer = pq.ParquetWriter(output, schema, **parquet_options(schema)) if output is not None else None
@@ -70,22 +85,26 @@ def gather(
     if writer is not None:
         writer.close()
     summaries = [json.loads(Path(path).read_text(encoding="utf-8")) for path in sorted(map(str, summary_paths))]
-    summary = run_summary(summaries, counts, duplicates, len(conflicts), len(quarantined))
+    summary = run_summary(summaries, counts, duplicates, conflicts, len(quarantined))
     table = None if writer is not None else pa.concat_tables(tables) if tables else schema.empty_table()
     return table, quarantined, summary
 
 
-def _key_hashes(table: pa.Table) -> np.ndarray:
-    """A 64-bit hash of each row's (study, trial_id); equal keys hash equal."""
-    return pd.util.hash_pandas_object(table.select(list(TRIAL_KEY)).to_pandas(), index=False).to_numpy()
+def _hashes(table: pa.Table, columns: Sequence[str] = TRIAL_KEY) -> pa.Array:
+    """A 64-bit hash of each row's values in `columns` (by default its trial key); equal values hash equal."""
+    return pa.array(pd.util.hash_pandas_object(table.select(list(columns)).to_pandas(), index=False).to_numpy())
 
 
 def _repeated_keys(paths: Sequence[str], schema: pa.Schema) -> pd.DataFrame:
-    """All rows, in gather order, of the trials whose key hash occurs in more than one source record."""
+    """All rows, in gather order, of the source records holding a trial whose key hash occurs in more than one record.
+
+    Whole records, not only the repeated trials' rows: a record (a published k/n
+    row yields many trials) is used, counted as a duplicate or quarantined whole.
+    """
     parts = []
     for path in paths:
         occurrences = pq.read_table(path, columns=list(OCCURRENCE)).group_by(list(OCCURRENCE), use_threads=False).aggregate([])
-        parts.append(_key_hashes(occurrences))
+        parts.append(_hashes(occurrences).to_numpy())
     hashes = np.concatenate(parts) if parts else np.empty(0, np.uint64)
     del parts
     hashes.sort()
@@ -94,7 +113,8 @@ def _repeated_keys(paths: Sequence[str], schema: pa.Schema) -> pd.DataFrame:
     frames = []
     for path in paths if len(repeated) else ():
         table = pq.read_table(path, schema=schema)
-        frames.append(table.filter(pc.is_in(pa.array(_key_hashes(table)), repeated)))
+        records = _hashes(table, PROVENANCE_COLUMNS)
+        frames.append(table.filter(pc.is_in(records, pc.unique(records.filter(pc.is_in(_hashes(table), repeated))))))
     rows = pa.concat_tables(frames) if frames else schema.empty_table()
     return rows.to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -108,44 +128,64 @@ def _without(table: pa.Table, dropped: pd.DataFrame) -> pa.Table:
 
 
 def resolve_duplicates(frame: pd.DataFrame) -> tuple[pd.Series, int, list[Quarantined]]:
-    """Keep the first occurrence of each trial id; drop identical repeats, quarantine conflicting ones.
+    """Which rows to use; how many records are identical repeats; the records quarantined as conflicts.
 
-    An occurrence is one source record (file, line) and all its behaviour rows;
-    two occurrences are identical when their rows agree on every non-provenance
-    column. A conflicting repeat is quarantined, naming where the first one is.
+    `frame` holds whole source records (file, line), in gather order. A trial
+    id that two records of one study give with different content is a
+    conflict no order can settle, so every record holding it is quarantined,
+    whatever the files are called. Records are compared whole (every
+    non-provenance column of every row), so records sharing a trial id and not
+    in conflict are identical: the first in gather order is used and each
+    other one counts as a duplicate. A trial id given three times, twice alike
+    and once not, is thus three quarantined records: every record is either
+    used, a duplicate or quarantined, once.
     """
     if frame.empty:
         return pd.Series([], dtype=bool), 0, []
     content = [column for column in frame.columns if column not in PROVENANCE_COLUMNS]
-    occurrence = frame[["study", "trial_id", "source_file", "source_line"]].copy()
-    occurrence["fingerprint"] = pd.util.hash_pandas_object(frame[content], index=False).to_numpy()
-    per_occurrence = (
-        occurrence.groupby(["study", "trial_id", "source_file", "source_line"], sort=True, observed=True)["fingerprint"]
-        .sum()
-        .reset_index()
-    )
-    per_occurrence["rank"] = per_occurrence.groupby(list(TRIAL_KEY), observed=True).cumcount()
-    first = per_occurrence[per_occurrence["rank"] == 0]
-    repeats = per_occurrence[per_occurrence["rank"] > 0].merge(first, on=list(TRIAL_KEY), suffixes=("", "_first"))
-    same = repeats["fingerprint"] == repeats["fingerprint_first"]
+    rows = frame[list(OCCURRENCE)].copy()
+    rows["order"] = rows.groupby(list(PROVENANCE_COLUMNS), sort=False, observed=True).ngroup()  # numbered in order of first appearance: gather order
+    rows["fingerprint"] = pd.util.hash_pandas_object(frame[content], index=False).to_numpy()
+    rows["fingerprint"] = rows.groupby("order")["fingerprint"].transform("sum")
+    occurrences = rows.drop_duplicates(list(OCCURRENCE))
+    conflicting = occurrences.groupby(list(TRIAL_KEY), observed=True)["fingerprint"].transform("nunique") > 1
+    quarantined = occurrences[conflicting].drop_duplicates("order")
+    settled = occurrences[~occurrences["order"].isin(quarantined["order"])]
+    repeats = settled.loc[settled["order"] > settled.groupby(list(TRIAL_KEY), observed=True)["order"].transform("min"), "order"].unique()
+    reasons = _conflict_reasons(occurrences[conflicting], quarantined)
     conflicts = [
-        Quarantined(
-            str(row.source_file),
-            int(row.source_line),
-            f"trial id {row.trial_id!r} of study {row.study!r} conflicts with "
-            f"{row.source_file_first}:{row.source_line_first}",
-            _describe(frame, str(row.source_file), int(row.source_line)),
-        )
-        for row in repeats[~same].itertuples()
+        Quarantined(str(record.iloc[0]["source_file"]), int(record.iloc[0]["source_line"]), reasons[order], _describe(record))
+        for order, record in frame[rows["order"].isin(quarantined["order"])].groupby(rows["order"], sort=True)
     ]
-    dropped = pd.MultiIndex.from_frame(repeats[["source_file", "source_line"]])
-    keep = pd.Series(~pd.MultiIndex.from_frame(frame[["source_file", "source_line"]]).isin(dropped), index=frame.index)
-    return keep, int(same.sum()), conflicts
+    keep = ~rows["order"].isin([*quarantined["order"], *repeats])
+    return keep, len(repeats), conflicts
 
 
-def _describe(frame: pd.DataFrame, source_file: str, source_line: int) -> str:
-    """The canonical content of one source record, as JSON, for the quarantine file."""
-    rows = frame[(frame["source_file"] == source_file) & (frame["source_line"] == source_line)]
+def _conflict_reasons(conflicting: pd.DataFrame, quarantined: pd.DataFrame) -> dict[int, str]:
+    """Why each quarantined record (by order) is: its first conflicting trial id, and the other records giving it."""
+    where: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for row in conflicting.itertuples():
+        where.setdefault((row.study, row.trial_id), []).append((row.order, f"{row.source_file}:{row.source_line}"))
+    reasons = {}
+    for row in quarantined.itertuples():
+        given = where[(row.study, row.trial_id)]
+        others = [location for order, location in itertools.islice(given, 4) if order != row.order][:3]
+        more = f" and {len(given) - 1 - len(others)} more" if len(given) - 1 > len(others) else ""
+        reasons[row.order] = (
+            f"trial id {row.trial_id!r} of study {row.study!r} conflicts with {', '.join(others)}{more} "
+            f"(different content); none of its {len(given)} records is used"
+        )
+    return reasons
+
+
+def _shown(conflicts: Sequence[Quarantined]) -> list[str]:
+    """The first conflicting records as `file:line`, and how many more there are."""
+    more = [f"and {len(conflicts) - SHOWN} more (see quarantine.jsonl)"] if len(conflicts) > SHOWN else []
+    return [f"{record.file}:{record.line}" for record in conflicts[:SHOWN]] + more
+
+
+def _describe(rows: pd.DataFrame) -> str:
+    """The canonical content of one source record (its rows), as JSON, for the quarantine file."""
     first = rows.iloc[0]
     trial = {
         column: (None if pd.isna(first[column]) else first[column].item() if hasattr(first[column], "item") else first[column])
@@ -160,13 +200,15 @@ def run_summary(
     shard_summaries: Sequence[dict[str, Any]],
     used: dict[str, int],
     duplicates: int,
-    conflicts: int,
+    conflicts: Sequence[Quarantined],
     quarantined: int,
 ) -> dict[str, Any]:
     """Account for every input record: records = used + quarantined + duplicates.
 
     `used` counts the used source records, distinct trials and rows (one source
     record, a JSONL line or a published k/n row, may yield many rows and trials).
+    `conflicts` (already among the quarantined) are counted and the first named,
+    so a run's summary shows them beside the log's warning.
     """
     records = sum(summary["records"] for summary in shard_summaries)
     used_records = used["records"]
@@ -176,7 +218,8 @@ def run_summary(
         "records_used": used_records + rate_only,
         "records_quarantined": quarantined,
         "records_duplicate": duplicates,
-        "conflicting_duplicates": conflicts,
+        "conflicting_duplicates": len(conflicts),
+        "conflicts": _shown(conflicts),
         "published_figures_carried_as_reported": rate_only,
         "trials_used": used["trials"],
         "rows_used": used["rows"],

@@ -1,28 +1,35 @@
 # Paths and the raw files found under raw_dir; shared by every stage.
 import json
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from preservation.code_version import code_version
-from preservation.configuration import check_config, raw_names
+from preservation.configuration import ConfigError, check_config, raw_names
 from preservation.ingest.sources import FORMATS, discover_units, empty_sources, has_coding
+
+# Relative, so that a moved or copied project does not see its inputs as changed.
+SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+
+# The schema, the cross-references it cannot check (names, levels, raw_dir) and
+# the raw-data layout, before any job runs. The message names every problem on
+# a line of its own; Snakemake would add a traceback of this file to it.
+try:
+    check_config(config, SCHEMAS / "config.schema.yaml", workflow.configfiles)
+    TRIAL_LOGS = raw_names(f"{config['raw_dir']}/trials", ".jsonl")
+    PUBLISHED = raw_names(f"{config['raw_dir']}/published", ".csv")
+except ConfigError as error:
+    sys.exit(str(error))
 
 RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
 FIGURES = config["figures_dir"]
 PAPER = config["paper"]["dir"]
-# Relative, so that a moved or copied project does not see its inputs as changed.
-SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
-SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 # Figures built from rates.csv (the forest plot waits for the model tables).
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
-
-# Cross-references the schema cannot check (names, levels, raw_dir), before any job runs.
-check_config(config, workflow.configfiles)
-TRIAL_LOGS = raw_names(f"{RAW}/trials", ".jsonl")
-PUBLISHED = raw_names(f"{RAW}/published", ".csv")
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.
 IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config)}
 # Sources whose path exists but holds nothing their format reads (said loudly by gather_trials).
