@@ -16,6 +16,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:
@@ -28,10 +29,11 @@ rule all:
             table=("fixed_effects", "random_effects", "fits", "gee", "contrasts", "engine_agreement"),
         ),
         expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
-        # Only when a present source declares a detector: label/coder agreement.
-        [f"{PROCESSED}/coding_agreement.csv"] if has_coding(config, list(IMPORT_UNITS.values())) else [],
+        # Label/coder agreement: no rows unless a present source declares a detector.
+        f"{PROCESSED}/coding_agreement.csv",
         expand(f"{FIGURES}/{{name}}.{{ext}}", name=(*RATE_FIGURES, "forest"), ext=("pdf", "png")),
         f"{PAPER}/numbers.tex",
         f"{PAPER}/claims.md",
         f"{PAPER}/analysis.html",
         f"{PAPER}/paper.pdf",
+        f"{PROCESSED}/run_summary.md",

@@ -89,3 +89,9 @@ def test_coding_agreement_written_for_labelled_sources_with_transcripts(pipeline
     disagreements = pd.read_csv(pipeline_run / "data" / "processed" / "coding_disagreements.csv")
     coded = pd.read_csv(pipeline_run / "data" / "processed" / "coding_agreement.csv")
     assert len(disagreements) == (coded["label1_coded0"] + coded["label0_coded1"]).sum()
+
+
+def test_run_summary_accounts_for_every_source(pipeline_run: Path) -> None:
+    summary = (pipeline_run / "data" / "processed" / "run_summary.md").read_text()
+    assert "| palisade_robot | 10 | 9 | 1 | 0 | 0 |" in summary
+    assert "crashed.eval: no usable trials" in summary and "Failed claims (0 of" in summary

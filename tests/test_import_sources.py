@@ -92,7 +92,7 @@ def test_default_data_plans_exactly_the_jobs_it_planned_without_sources(tmp_path
     del config["sources"]
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     assert with_sources == job_stats(workdir)
-    assert "import_shard" not in with_sources and "coding_agreement" not in with_sources
+    assert "import_shard" not in with_sources and "coding_agreement" in with_sources  # written, with no rows
 
 
 def test_unlabelled_inspect_samples_get_coded_outcomes() -> None:

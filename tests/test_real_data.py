@@ -76,7 +76,8 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole workflow, shipped config unedited, with the real logs at the robot source's path."""
     workdir = copy_workflow(tmp_path_factory.mktemp("real") / "wf")
     place(workdir)
-    run_snakemake(workdir, "--quiet", "all")
+    result = run_snakemake(workdir, "--quiet", "all")
+    (workdir / "snakemake.stderr").write_text(result.stderr)
     return workdir
 
 
@@ -200,3 +201,10 @@ def test_a_source_that_yields_nothing_is_loud(tmp_path: Path, strict: bool) -> N
     (warning,) = [w for w in summary["warnings"] if f"source '{SOURCE}'" in w]
     assert warning.startswith(f"source '{SOURCE}': no usable trials: all 204 records quarantined (top reasons: 200 x run tagged 'mock'")
     assert warning in (workdir / "logs" / "ingest" / "gather.log").read_text()
+
+
+def test_the_run_ends_with_its_summary(real_run: Path) -> None:
+    summary = processed(real_run, "run_summary.md").read_text()
+    assert f"| {SOURCE} | 204 | 200 | 4 | 0 | 0 |" in summary
+    assert f"- {STUDY} / shutdown_sabotage: singular" in summary
+    assert summary.strip() in (real_run / "snakemake.stderr").read_text()

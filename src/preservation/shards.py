@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,24 +70,48 @@ def gather(
             len(conflicts),
             "; ".join(_shown(conflicts)),
         )
+    summaries = {_stem(path, ".summary.json"): json.loads(Path(path).read_text(encoding="utf-8")) for path in map(str, summary_paths)}
+    conflicting = {(record.file, record.line) for record in conflicts}
     counts = {"records": 0, "trials": 0, "rows": 0}
     tables = []
     writer = pq.ParquetWriter(output, schema, **parquet_options(schema)) if output is not None else None
     for path in paths:
-        used = _without(pq.read_table(path, schema=schema), dropped)
-        counts["records"] += used.group_by(list(PROVENANCE_COLUMNS), use_threads=False).aggregate([]).num_rows
+        table = pq.read_table(path, schema=schema)
+        used = _without(table, dropped)
+        used_records = _records(used)
+        counts["records"] += used_records
         counts["trials"] += used.group_by(list(TRIAL_KEY), use_threads=False).aggregate([]).num_rows
         counts["rows"] += used.num_rows
+        summary = summaries.get(_stem(path, ".parquet"))
+        if summary is not None:  # per shard: its trial records used, and those set aside as repeats
+            set_aside = _records(table) - used_records if used.num_rows < table.num_rows else 0
+            conflicted = sum(1 for key in _record_keys(table) if key in conflicting) if set_aside and conflicting else 0
+            summary |= {"used": used_records, "conflicting": conflicted, "duplicate": set_aside - conflicted}
         if writer is not None:
             writer.write_table(used)
         else:
             tables.append(used)
     if writer is not None:
         writer.close()
-    summaries = [json.loads(Path(path).read_text(encoding="utf-8")) for path in sorted(map(str, summary_paths))]
-    summary = run_summary(summaries, counts, duplicates, conflicts, len(quarantined))
+    summary = run_summary([summaries[stem] for stem in sorted(summaries)], counts, duplicates, conflicts, len(quarantined))
     table = None if writer is not None else pa.concat_tables(tables) if tables else schema.empty_table()
     return table, quarantined, summary
+
+
+def _stem(path: str, suffix: str) -> str:
+    """A shard's path without its file kind, pairing its table with its summary."""
+    return path.removesuffix(suffix)
+
+
+def _records(table: pa.Table) -> int:
+    """Source records (file, line) among a table's rows."""
+    return table.group_by(list(PROVENANCE_COLUMNS), use_threads=False).aggregate([]).num_rows
+
+
+def _record_keys(table: pa.Table) -> list[tuple[str, int]]:
+    """The (file, line) of each source record among a table's rows."""
+    records = table.select(list(PROVENANCE_COLUMNS)).group_by(list(PROVENANCE_COLUMNS), use_threads=False).aggregate([])
+    return list(zip(records.column(0).to_pylist(), records.column(1).to_pylist(), strict=True))
 
 
 def _hashes(table: pa.Table, columns: Sequence[str] = TRIAL_KEY) -> pa.Array:
@@ -227,3 +251,16 @@ def run_summary(
     }
     summary["balanced"] = records == summary["records_used"] + quarantined + duplicates
     return summary
+
+
+def remove_stale_shards(directory: str | Path, current: Iterable[str | Path]) -> list[str]:
+    """Remove the files under the shard directory that no current raw file or import unit writes; return them, sorted.
+
+    A raw file or source taken away leaves its shards behind, which no rule
+    rewrites; removing them keeps the directory a true record of the inputs.
+    """
+    keep = {Path(path).resolve() for path in current}
+    stale = sorted(str(path) for path in Path(directory).rglob("*") if path.is_file() and path.resolve() not in keep)
+    for path in stale:
+        Path(path).unlink()
+    return stale

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from preservation.code_version import code_version
 from preservation.configuration import ConfigError, check_config, raw_names
-from preservation.ingest.sources import FORMATS, discover_units, empty_sources, has_coding
+from preservation.run_report import current_summary
+from preservation.ingest.sources import FORMATS, absent_sources, discover_units, empty_sources
 
 # Relative, so that a moved or copied project does not see its inputs as changed.
 SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
@@ -75,6 +76,17 @@ def shard_files(suffix):
         *(f"{PROCESSED}/shards/published/{name}{suffix}" for name in PUBLISHED),
         *import_shard_files(suffix),
     ]
+
+
+def current_shards():
+    """Every file the current raw inputs write under shards/ (any other is stale: gather_trials removes it)."""
+    return sorted(
+        [
+            *(path for suffix in (".parquet", ".quarantine.jsonl", ".summary.json") for path in shard_files(suffix)),
+            *(f"{PROCESSED}/shards/published/{name}.figures.csv" for name in PUBLISHED),
+            *import_shard_files(".coding.csv"),
+        ]
+    )
 
 
 wildcard_constraints:

@@ -60,6 +60,8 @@ rule gather_trials:
         strict=config["strict"],
         config=config_used("factors"),
         empty_sources=json.dumps(EMPTY_SOURCES, sort_keys=True),
+        shard_dir=lambda wildcards, output: str(Path(output.trials).parent / "shards"),
+        shards=current_shards(),
         code=code_of("gather_trials.py"),
     benchmark:
         "benchmarks/ingest/gather.tsv"

@@ -49,6 +49,7 @@ rule claims:
         schema=SCHEMAS / "claims.schema.yaml",
     output:
         report=report(f"{PAPER}/claims.md", caption="../report/claims.rst", category="Paper"),
+        results=f"{PAPER}/claims.json",
     params:
         strict=config["claims"]["strict"],
         verbal_levels=config["claims"]["verbal_levels"],

@@ -1,15 +1,18 @@
-"""Snakemake adapter: paper/claims.yaml + rates.csv -> paper/claims.md; fails the job on a failed claim when strict."""
+"""Snakemake adapter: paper/claims.yaml + rates.csv -> paper/claims.md and claims.json; fails the job on a failed claim when strict."""
 
+from dataclasses import asdict
 from pathlib import Path
 
 from preservation.aggregate import read_rates
 from preservation.claims import claims_markdown, evaluate_claims, load_claims
 from preservation.runlog import job_logger
+from preservation.writers import write_json
 
 logger = job_logger("claims", snakemake.log)
 claims = load_claims(snakemake.input.claims, snakemake.input.schema)
 results = evaluate_claims(claims, read_rates(snakemake.input.rates), snakemake.params.verbal_levels, snakemake.params.level)
 Path(snakemake.output.report).write_text(claims_markdown(results), encoding="utf-8")
+write_json([asdict(result) for result in results], snakemake.output.results)
 failed = [result for result in results if not result.passed]
 for result in failed:
     logger.warning("claim %s FAILED: %s", result.id, result.message)

@@ -6,7 +6,7 @@ from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
 from preservation.records import factor_names
 from preservation.runlog import job_logger
-from preservation.shards import gather
+from preservation.shards import gather, remove_stale_shards
 from preservation.source_health import check_health, health_warnings
 from preservation.writers import write_json
 
@@ -27,8 +27,9 @@ _, quarantined, summary = gather(
     snakemake.params.strict,
     output=snakemake.output.trials,
 )
+stale = remove_stale_shards(snakemake.params.shard_dir, snakemake.params.shards)
 write_quarantine(quarantined, snakemake.output.quarantine)
-write_json({**summary, "warnings": warnings}, snakemake.output.summary)
+write_json({**summary, "warnings": warnings, "stale_shards_removed": stale}, snakemake.output.summary)
 read_catalogues(snakemake.input.catalogues, factor_names(snakemake.config)).to_csv(
     snakemake.output.figures, index=False, lineterminator="\n"
 )
@@ -40,5 +41,7 @@ logger.info(
     summary["records_duplicate"],
     "balanced" if summary["balanced"] else "NOT BALANCED",
 )
+if stale:
+    logger.info("removed %d shard files of raw files or sources no longer present:\n  %s", len(stale), "\n  ".join(stale))
 for warning in warnings:  # last, where a reader of the log looks
     logger.warning("%s", warning)

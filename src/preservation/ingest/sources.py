@@ -83,6 +83,15 @@ def read_unit(unit: Unit, spec: Mapping[str, Any], config: Mapping[str, Any], st
     return shard
 
 
+def absent_sources(config: Mapping[str, Any]) -> dict[str, str]:
+    """Configured sources whose path does not exist (inert until their data are placed), by name -> path."""
+    return {
+        source: str(root)
+        for source, spec in sorted(config.get("sources", {}).items())
+        if not (root := Path(config["raw_dir"]) / spec["path"]).exists()
+    }
+
+
 def empty_sources(config: Mapping[str, Any], units: list[Unit]) -> dict[str, str]:
     """Configured sources whose path exists but yields no unit (nothing the format reads), by name -> path.
 
@@ -96,8 +105,3 @@ def empty_sources(config: Mapping[str, Any], units: list[Unit]) -> dict[str, str
         for source, spec in sorted(config.get("sources", {}).items())
         if source not in found and (root := Path(config["raw_dir"]) / spec["path"]).exists()
     }
-
-
-def has_coding(config: Mapping[str, Any], units: list[Unit]) -> bool:
-    """Whether any present unit's source declares a detector (so agreement is written)."""
-    return any("coding" in config["sources"][unit.source] for unit in units)

@@ -1,0 +1,26 @@
+# The end-of-run summary: record accounting per source, source warnings, fit
+# problems and failed claims, in one short file that the Snakefile prints when
+# a run ends.
+
+
+rule run_summary:
+    input:
+        ingest=f"{PROCESSED}/ingest_summary.json",
+        fits=f"{PROCESSED}/models/fits.csv",
+        claims=f"{PAPER}/claims.json",
+    output:
+        summary=report(f"{PROCESSED}/run_summary.md", caption="../report/run_summary.rst", category="Run"),
+    params:
+        absent=json.dumps(absent_sources(config), sort_keys=True),
+        code=code_of("run_summary.py"),
+    log:
+        "logs/run_summary.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/run_summary.py"
+
+
+onsuccess:
+    if (text := current_summary(rules.run_summary.output.summary, rules.run_summary.input)) is not None:
+        print(f"\n{text}", file=sys.stderr)
