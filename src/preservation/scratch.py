@@ -13,13 +13,17 @@ from pathlib import Path
 
 import yaml
 
-WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper", "profiles")
-# Built files under paper/ are outputs, not sources: a copy must rebuild them.
-GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "tables", "*.executed.ipynb")
+WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper", "profiles", ".test")
+# Built files under paper/ and a scenario's outputs are not sources: a copy must rebuild them.
+GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "claims.json", "tables", "*.executed.ipynb", "processed", "figures")
 
 
 def copy_workflow(repo: Path, target: Path, raw: bool = True) -> Path:
-    """Copy the workflow into `target` with the shipped raw data, or with an empty raw directory."""
+    """Copy the workflow into `target` with the shipped raw data, or with an empty raw directory.
+
+    Links (the scenario configs' raw data under .test/ link to the fixtures) are
+    copied as the files they point to, so a copy stands on its own.
+    """
     target.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = repo / part

@@ -8,5 +8,5 @@ from preservation.runlog import job_logger
 
 logger = job_logger("paper", snakemake.log)
 date = datetime.fromisoformat(snakemake.params.date).replace(tzinfo=timezone.utc)
-compile_paper(snakemake.input.source, snakemake.output.pdf, Path.cwd(), date)
+compile_paper(snakemake.input.source, snakemake.output.pdf, Path.cwd(), date, Path(snakemake.input.figures[0]).parent)
 logger.info("wrote %s", snakemake.output.pdf)
