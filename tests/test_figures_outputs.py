@@ -50,8 +50,10 @@ def test_only_counted_cells_get_an_interval(row: dict[str, object], whiskers: in
 def _effects(**columns: object) -> pd.DataFrame:
     estimate = np.asarray(columns.pop("estimate"), float)
     se = np.asarray(columns.pop("se"), float)
+    with np.errstate(over="ignore"):  # a separated term's upper limit is inf
+        high = np.exp(estimate + 2 * se)
     return pd.DataFrame({"estimate": estimate, "se": se, "odds_ratio": np.exp(estimate), "or_ci_low": np.exp(estimate - 2 * se),
-                         "or_ci_high": np.exp(estimate + 2 * se), "p": 0.01, "singular": False, "converged": True,
+                         "or_ci_high": high, "p": 0.01, "singular": False, "converged": True,
                          "separated": False, **columns})
 
 

@@ -92,7 +92,7 @@ def row_chart(panels: Sequence[Panel], width_in: float, legend: Sequence[Artist]
     for index, (panel, panel_labels, title) in enumerate(zip(panels, labels, titles, strict=True)):
         ax = fig.add_subplot(grid[index, 0], sharex=axes[0] if axes else None)
         ax.set_yticks(range(len(panel_labels)), panel_labels)
-        ax.set_ylim(len(panel_labels) - 0.5, -0.5)  # first row on top, half a row clear of the axis line
+        ax.set_ylim(max(len(panel_labels), 1) - 0.5, -0.5)  # first row on top, half a row clear of the axis line
         ax.annotate(title, (0, 1), xycoords="axes fraction", xytext=(-72 * (label_width + 0.05), 3), textcoords="offset points",
                     ha="left", va="bottom", fontsize=plt.rcParams["axes.titlesize"])
         if index < len(panels) - 1:
