@@ -30,7 +30,9 @@ def separated_columns(X: np.ndarray, k: np.ndarray, n: np.ndarray, columns: Sequ
     """The columns of a full-rank design X whose estimate is infinite, given k events of n per cell (row)."""
     X, k, n = np.asarray(X, dtype=float), np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     # One constraint row per (cell, outcome seen there): events need x'd >= 0, non-events x'd <= 0.
-    signed = np.vstack([X[k > 0], -X[n - k > 0]])
+    # Cells differing only in their random-effect groups give the same row: keep each once,
+    # so the LPs are as small as the fixed-effect design (a few rows), however many cells.
+    signed = np.unique(np.vstack([X[k > 0], -X[n - k > 0]]), axis=0)
     p = X.shape[1]
     infinite = []
     for j in range(p):
