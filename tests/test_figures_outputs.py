@@ -47,33 +47,40 @@ def test_only_counted_cells_get_an_interval(row: dict[str, object], whiskers: in
     plt.close(fig)
 
 
+def _effects(**columns: object) -> pd.DataFrame:
+    estimate = np.asarray(columns.pop("estimate"), float)
+    se = np.asarray(columns.pop("se"), float)
+    with np.errstate(over="ignore"):  # a separated term's upper limit is inf
+        high = np.exp(estimate + 2 * se)
+    return pd.DataFrame({"estimate": estimate, "se": se, "odds_ratio": np.exp(estimate), "or_ci_low": np.exp(estimate - 2 * se),
+                         "or_ci_high": high, "p": 0.01, "singular": False, "converged": True,
+                         "separated": False, **columns})
+
+
 def test_forest_plot_on_a_small_fixed_effects_table(tmp_path: Path) -> None:
-    estimate = np.array([-1.0, -3.9, 0.8])
-    se = np.array([0.2, 0.4, 0.3])
-    effects = pd.DataFrame({
-        "study": ["palisade_2025"] * 3, "behaviour": ["shutdown_sabotage"] * 3,
-        "term": ["(Intercept)", "instructed[T.True]", "model[T.o3]"], "estimate": estimate, "se": se,
-        "odds_ratio": np.exp(estimate), "or_ci_low": np.exp(estimate - 2 * se), "or_ci_high": np.exp(estimate + 2 * se),
-        "p": [0.01, 1e-6, 0.008], "converged": True,
-    })
+    effects = _effects(study="palisade_2025", behaviour="shutdown_sabotage", term=["(Intercept)", "instructed=true", "model=o3"],
+                       estimate=[-1.0, -3.9, 0.8], se=[0.2, 0.4, 0.3])
     fig = plot_forest(effects)
-    assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["instructed[T.True]", "model[T.o3]"]
-    assert fig.axes[0].get_title(loc="left") == ""
+    assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["model: o3", "told to allow shutdown"]
+    assert fig.get_suptitle() == ""
     save_figure(fig, tmp_path / "forest.pdf", tmp_path / "forest.png")
     assert (tmp_path / "forest.pdf").stat().st_size > 1000 and (tmp_path / "forest.png").stat().st_size > 1000
 
 
 def test_forest_plot_leaves_out_a_fit_that_did_not_converge_and_names_it() -> None:
-    effects = pd.DataFrame({
-        "study": ["palisade_2025", "potter_2026"], "behaviour": ["shutdown_sabotage", "peer_shutdown_tampering"],
-        "term": ["instructed[T.True]", "peer[T.cooperative]"], "estimate": [-2.7, 27.5], "se": [0.3, np.nan],
-        "odds_ratio": [0.067, 9e11], "or_ci_low": [0.038, np.nan], "or_ci_high": [0.118, np.nan], "p": [1e-21, np.nan],
-        "converged": [True, False],
-    })
-    ax = plot_forest(effects).axes[0]
-    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["instructed[T.True]"]
-    assert ax.get_title(loc="left") == "Not shown (no converged fit): potter_2026/peer_shutdown_tampering"
-    plt.close(ax.figure)
+    effects = _effects(study=["palisade_2025", "potter_2026"], behaviour=["shutdown_sabotage", "peer_shutdown_tampering"],
+                       term=["instructed=true", "peer=cooperative"], estimate=[-2.7, 27.5], se=[0.3, np.nan], converged=[True, False])
+    fig = plot_forest(effects)
+    assert [tick.get_text() for tick in fig.axes[0].get_yticklabels()] == ["told to allow shutdown"]
+    assert fig.get_suptitle() == "Not shown (not converged): potter_2026/peer_shutdown_tampering"
+    plt.close(fig)
+
+
+def test_forest_plot_with_no_fit_to_show_still_names_the_fits() -> None:
+    effects = _effects(study="s", behaviour="b", term=["instructed=true"], estimate=[28.7], se=[1.2e6], separated=True)
+    fig = plot_forest(effects)
+    assert fig.get_suptitle() == "Not shown (separated, no finite estimate): s/b"
+    plt.close(fig)
 
 
 def test_forest_plot_names_missing_columns() -> None:
@@ -87,22 +94,29 @@ def test_heatmap_refuses_two_values_in_one_cell() -> None:
         heatmap_data(pd.DataFrame([row, row]), [])
 
 
-def test_heatmap_gives_a_condition_one_column_per_study_or_scenario_when_a_model_has_it_twice(built: Path, config) -> None:
+def test_heatmap_gives_a_study_its_panel_and_a_condition_one_column_per_scenario(built: Path, config) -> None:
     rates, factors = read_rates(built / "data/processed/rates.csv"), config["aggregate_by"]
     assert not heatmap_data(rates, factors)["condition"].str.contains("(", regex=False).any()  # no clash: labels as they were
     o3 = rates[(rates["model"] == "o3") & (rates["behaviour"] == "shutdown_sabotage")]
-    both = pd.concat([rates, o3.assign(study="my_lab_2026"), o3.assign(study="my_lab_2026", scenario="other")], ignore_index=True)
-    conditions = set(heatmap_data(both, factors)["condition"])
-    # o3 twice in my_lab_2026 (two scenarios), once in palisade_2025: study first, then scenario where still needed
-    mine = {f"shutdown sabotage (my_lab_2026) ({scenario})" for scenario in ("math_tasks_shutdown", "other")}
-    assert {"shutdown sabotage (palisade_2025)", *mine} <= conditions and "shutdown sabotage" not in conditions
-    plt.close(plot_rate_heatmap(both, factors))
+    mine = o3.assign(study="my_lab_2026", citation=np.nan)
+    both = pd.concat([rates, mine, mine.assign(scenario="other")], ignore_index=True)
+    data = heatmap_data(both, factors)
+    # o3 twice in my_lab_2026 (two scenarios): a column per scenario there; palisade_2025 keeps its labels
+    mine = {f"shutdown sabotage ({scenario})" for scenario in ("math_tasks_shutdown", "other")}
+    assert mine <= set(data.loc[data["study"] == "my_lab_2026", "condition"])
+    assert "shutdown sabotage" in set(data.loc[data["study"] == "palisade_2025", "condition"])
+    fig = plot_rate_heatmap(both, factors)
+    assert "my_lab_2026" in {ax.get_title(loc="left") for ax in fig.axes}
+    plt.close(fig)
 
 
-def test_a_model_in_two_studies_gets_a_bar_pair_per_study(built: Path) -> None:
+def test_a_model_in_two_studies_gets_a_row_in_each_study_panel(built: Path) -> None:
     rates = read_rates(built / "data/processed/rates.csv")
     o3 = rates[(rates["model"] == "o3") & (rates["behaviour"] == "shutdown_sabotage")]
-    both = pd.concat([rates, o3.assign(study="my_lab_2026", reconstructed=False)], ignore_index=True)
+    both = pd.concat([rates, o3.assign(study="my_lab_2026", reconstructed=False, citation=np.nan)], ignore_index=True)
     data = shutdown_sabotage_data(both)
-    assert {"o3\n(study=my_lab_2026, reconstructed=False)", "o3\n(study=palisade_2025, reconstructed=True)"} <= set(data["label"])
-    plt.close(plot_shutdown_sabotage(both))
+    assert set(data.loc[data["model"] == "o3", "label"]) == {"o3"}
+    assert list(dict.fromkeys(data["source"])) == ["my_lab_2026", "Palisade Research (May 2025)"]  # natural order
+    fig = plot_shutdown_sabotage(both)
+    assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["o3"]
+    plt.close(fig)

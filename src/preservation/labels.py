@@ -18,6 +18,33 @@ def pretty(name: str) -> str:
     return name.replace("_", " ")
 
 
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that reads names as people do: case-insensitive, digits by value ("o3" < "o10" < "Opus 4").
+
+    Plain string order puts capitals first and "o10" before "o3".
+    """
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", str(text)) if part)
+
+
+def natural_order(values: pd.Series) -> pd.Series:
+    """`natural_key` for a column, usable as ``sort_values(key=natural_order)``."""
+    return values.map(natural_key)
+
+
+# Fixed-effect terms of the models (stats.design names them factor=level, ":" for interactions) as the text says them.
+TERM_WORDS = {("instructed", "true"): "told to allow shutdown", ("instructed", "false"): "not told to allow shutdown"}
+
+
+def term_label(term: str) -> str:
+    """A model term as people write it: "instructed=true" -> "told to allow shutdown",
+    "peer=cooperative:instructed=true" -> "peer: cooperative × told to allow shutdown"."""
+    parts = []
+    for part in term.split(":"):
+        factor, _, level = part.partition("=")
+        parts.append(TERM_WORDS.get((factor, level.lower()), f"{pretty(factor)}: {pretty(level)}" if level else pretty(factor)))
+    return " × ".join(parts)
+
+
 def fit_ids(rows: pd.DataFrame) -> list[str]:
     """The study/behaviour fits that rows of a model table belong to, sorted: how notes name a fit."""
     return sorted(set(rows["study"].astype(str) + "/" + rows["behaviour"].astype(str)))

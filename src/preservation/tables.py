@@ -7,10 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from preservation.labels import condition_label, short_citation
+from preservation.labels import condition_label, natural_order, short_citation
 from preservation.numbers import Format
+from preservation.stats.contrasts import holm
 
 STUDY_ORDER = ("behaviour", "study", "model")
+# The family each Holm adjustment runs over; the paper's table caption says the same.
+HOLM_FAMILY = ("study", "behaviour")
 
 
 def display_value(row: dict[str, Any], fmt: Format) -> str:
@@ -25,7 +28,7 @@ def display_value(row: dict[str, Any], fmt: Format) -> str:
 
 def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> pd.DataFrame:
     """One line per rates.csv row: source, model, condition and value as the paper prints them."""
-    rows = rates.sort_values(list(STUDY_ORDER), kind="mergesort").to_dict("records")
+    rows = rates.sort_values(list(STUDY_ORDER), key=natural_order, kind="mergesort").to_dict("records")
     return pd.DataFrame(
         {
             "source": [short_citation(row) for row in rows],
@@ -37,14 +40,20 @@ def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> p
 
 
 def effects_table(effects: pd.DataFrame, fmt: Format) -> pd.DataFrame:
-    """Instruction effect per model: k/n without and with the instruction, odds ratio [interval], p."""
+    """Instruction effect per model: k/n without and with the instruction, odds ratio [interval], Fisher p and
+    Holm-adjusted p (family: HOLM_FAMILY); a study column when more than one study is shown; natural order."""
+    effects = effects.assign(p_holm=effects.groupby(list(HOLM_FAMILY))["p"].transform(holm) if len(effects) else [])
+    effects = effects.sort_values(["study", "model"], key=natural_order, kind="mergesort")
+    study = {"study": effects["study"]} if effects["study"].nunique() > 1 else {}
     return pd.DataFrame(
         {
+            **study,
             "model": effects["model"],
             "not instructed": effects["k_not"].astype(str) + "/" + effects["n_not"].astype(str),
             "instructed": effects["k_told"].astype(str) + "/" + effects["n_told"].astype(str),
             "odds ratio": [f"{fmt.ratio(e.odds_ratio)} [{fmt.ratio(e.or_ci_low)}, {fmt.ratio(e.or_ci_high)}]" for e in effects.itertuples()],
             "p": effects["p"].map(fmt.p),
+            "p (Holm)": effects["p_holm"].map(fmt.p),
         }
     )
 

@@ -1,4 +1,4 @@
-"""Blackmail rate by model: the agentic-misalignment comparison beside the system-card figure."""
+"""Blackmail rate by model, one panel per study: the agentic-misalignment comparison beside the system-card figure."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import pandas as pd
 import seaborn as sns
 
 from preservation.figures.marks import draw_estimate, evidence_handles, value_text
+from preservation.figures.rows import Panel, ValueColumn, row_chart
 from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
-from preservation.labels import is_set, short_citation
-
-MARKERS = ("o", "D", "s", "^")
+from preservation.labels import is_set, natural_order, short_citation
 
 
 def blackmail_data(rates: pd.DataFrame) -> pd.DataFrame:
-    """Every blackmail row without a peer or instruction, highest rate first (verbal-only rows last)."""
+    """Every blackmail row without a peer or instruction, with its label and source; studies in natural
+    order of their citation, then highest rate first (verbal-only rows last), ties in natural order."""
     rows = rates[(rates["behaviour"] == "blackmail") & (rates["peer"] == "none") & ~rates["instructed"]]
-    rows = rows.assign(label=[_label(row) for row in rows.to_dict("records")])
-    return rows.sort_values(["rate", "label"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    records = rows.to_dict("records")
+    rows = rows.assign(label=[_label(row) for row in records], source=[short_citation(row) for row in records])
+    rows = rows.sort_values("label", key=natural_order, kind="mergesort")
+    rows = rows.sort_values("rate", ascending=False, na_position="last", kind="mergesort")
+    return rows.sort_values(["source", "study"], key=natural_order, kind="mergesort").reset_index(drop=True)
 
 
 def _label(row: dict) -> str:
@@ -30,28 +33,17 @@ def _label(row: dict) -> str:
 
 
 def plot_blackmail(rates: pd.DataFrame, interval: str, level: float) -> plt.Figure:
-    """Dot plot of blackmail rate per model, one marker and colour per study."""
+    """Dot plot of blackmail rate per model, one panel per study; the values in a column beside it."""
     apply_style()
     data = blackmail_data(rates)
-    studies = sorted(data["study"].unique())
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.18 * len(data) + 0.9))
-    for position, row in enumerate(data.to_dict("records")):
-        index = studies.index(row["study"])
-        colour, marker = PALETTE[index % len(PALETTE)], MARKERS[index % len(MARKERS)]
-        draw_estimate(ax, position, row, colour, interval, horizontal=True, marker=marker)
-        if is_set(row.get("rate")):
-            ax.text(row["rate"] + 0.03, position, value_text(row), va="center", fontsize=5.5, color="0.25")
-    ax.set_yticks(range(len(data)), data["label"])
-    ax.invert_yaxis()
-    ax.set_xlim(-0.02, 1.12)
-    ax.set_xlabel("blackmail rate")
-    study_handles = [
-        plt.Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="none", markerfacecolor="white",
-                   markeredgecolor=PALETTE[i % len(PALETTE)], label=short_citation(data[data["study"] == s].iloc[0].to_dict()))
-        for i, s in enumerate(studies)
-    ]
-    ax.legend(handles=study_handles + evidence_handles(level, set(data["evidence"])), frameon=False, loc="upper center",
-              bbox_to_anchor=(0.45, -0.22), ncol=1)
-    sns.despine(ax=ax)
-    fig.tight_layout()
+    parts = [part for _, part in data.groupby(["source", "study"], sort=False)]
+    panels = [Panel(part["source"].iloc[0], list(part["label"]), [ValueColumn("value", [value_text(r) for r in part.to_dict("records")])])
+              for part in parts]
+    fig, axes = row_chart(panels, COLUMN_WIDTH_IN, legend=evidence_handles(level, set(data["evidence"])))
+    for ax, part in zip(axes, parts, strict=True):
+        for position, row in enumerate(part.to_dict("records")):
+            draw_estimate(ax, position, row, PALETTE[0], interval, horizontal=True, words=False)
+        sns.despine(ax=ax)
+    axes[-1].set_xlim(-0.02, 1.02)
+    axes[-1].set_xlabel("blackmail rate")
     return fig

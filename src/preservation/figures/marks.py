@@ -7,17 +7,17 @@ words. One module, so no figure can draw a rate-only figure as if measured.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from preservation.figures.style import NOTE_PT
 from preservation.labels import is_set
 
 MARKER_SIZE = 4.5
 EDGE_WIDTH = 0.9
-NOTE_SIZE = 5.5
 
 
 def value_text(row: Mapping[str, Any]) -> str:
@@ -31,12 +31,19 @@ def value_text(row: Mapping[str, Any]) -> str:
 
 
 def draw_estimate(
-    ax: Axes, position: float, row: Mapping[str, Any], colour: str, interval: str, *, horizontal: bool = False, marker: str = "o"
+    ax: Axes, position: float, row: Mapping[str, Any], colour: str, interval: str, *, horizontal: bool = False, marker: str = "o",
+    words: bool = True,
 ) -> None:
-    """Draw one rates.csv row at `position` on the category axis, in the style its evidence allows."""
+    """Draw one rates.csv row at `position` on the category axis, in the style its evidence allows.
+
+    `words=False` draws nothing for a figure reported only in words, for figures
+    that print every value in a table beside the plot (figures.rows).
+    """
     if row["evidence"] == "verbal" and not is_set(row.get("rate")):
+        if not words:
+            return
         x, y = (0.0, position) if horizontal else (position, 0.0)
-        ax.text(x, y, value_text(row), color=colour, fontsize=NOTE_SIZE, style="italic",
+        ax.text(x, y, value_text(row), color=colour, fontsize=NOTE_PT, style="italic",
                 ha="left" if horizontal else "center", va="center" if horizontal else "bottom")
         return
     rate = float(row["rate"])
@@ -59,9 +66,3 @@ def evidence_handles(level: float, evidence: set[str], colour: str = "0.3") -> l
         "verbal": Line2D([], [], linestyle="none", label="“words”: reported only in words"),
     }
     return [handle for kind, handle in handles.items() if kind in evidence]
-
-
-def colour_handles(labels: Sequence[str], palette: Sequence[str]) -> list[Line2D]:
-    """Legend entries for series told apart by colour only, in the palette's order."""
-    return [Line2D([], [], marker="s", linestyle="none", color=palette[i % len(palette)], label=label)
-            for i, label in enumerate(labels)]

@@ -17,12 +17,17 @@ import pandas as pd
 from preservation.stats.design import CellData, build_cells
 from preservation.stats.glmm import GlmmFit, fit_glmm
 from preservation.stats.model_spec import ModelSpec
+from preservation.stats.separation import separated_columns
 
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StudyFit:
-    """One study x behaviour: its cells, the fit (None if skipped) and why."""
+    """One study x behaviour: its cells, the fit (None if skipped) and why.
+
+    ``separated`` names the fixed effects with no finite estimate (stats.separation):
+    the fit reports where the optimiser stopped, which is not an estimate.
+    """
 
     study: str
     behaviour: str
@@ -31,6 +36,7 @@ class StudyFit:
     fit: GlmmFit | None
     status: str
     notes: tuple[str, ...] = ()
+    separated: tuple[str, ...] = ()
 
     @property
     def fit_id(self) -> str:
@@ -70,8 +76,11 @@ def fit_subset(study: str, behaviour: str, formula: str, cells: CellData, nagq: 
         notes.append(f"nAGQ={nagq} needs exactly one grouping factor; Laplace used")
         nagq = 1
     fit = fit_glmm(cells.X, cells.k, cells.n, list(cells.groups.values()), cells.columns, tuple(cells.groups), nagq=nagq)
-    log.info("%s/%s: %s -> %s", study, behaviour, cells.formula, fit.message)
-    return StudyFit(study, behaviour, formula, cells, fit, fit.message, tuple(notes))
+    separated = separated_columns(cells.X, cells.k, cells.n, cells.columns)
+    status = (f"separated: no finite estimate for {', '.join(separated)}" + ("" if fit.message == "ok" else f"; {fit.message}")
+              if separated else fit.message)
+    log.info("%s/%s: %s -> %s", study, behaviour, cells.formula, status)
+    return StudyFit(study, behaviour, formula, cells, fit, status, tuple(notes), separated)
 
 
 def fit_study_models(trials: pd.DataFrame | Iterable[pd.DataFrame], spec: ModelSpec) -> list[StudyFit]:

@@ -30,10 +30,11 @@ def wald(beta: np.ndarray, se: np.ndarray, level: float) -> dict[str, np.ndarray
     """z, two-sided p and the Wald interval, on log-odds and odds-ratio scales."""
     z = beta / se
     half = special.ndtri(0.5 + level / 2) * se  # the normal quantile
-    return {
-        "z": z, "p": 2 * special.ndtr(-np.abs(z)), "ci_low": beta - half, "ci_high": beta + half,
-        "odds_ratio": np.exp(beta), "or_ci_low": np.exp(beta - half), "or_ci_high": np.exp(beta + half),
-    }
+    with np.errstate(over="ignore"):  # a separated term's limit is inf, which is what it is
+        return {
+            "z": z, "p": 2 * special.ndtr(-np.abs(z)), "ci_low": beta - half, "ci_high": beta + half,
+            "odds_ratio": np.exp(beta), "or_ci_low": np.exp(beta - half), "or_ci_high": np.exp(beta + half),
+        }
 
 
 def fits_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
@@ -54,15 +55,27 @@ def fits_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
 
 
 def fixed_effects_table(fits: Sequence[StudyFit], level: float = 0.95) -> pd.DataFrame:
-    """Fixed effects of every fitted GLMM: log-odds, SE, Wald CI and p, odds ratios."""
+    """Fixed effects of every fitted GLMM: log-odds, SE, Wald CI and p, odds ratios; whether the fit
+    was singular or converged, and whether the term is separated (no finite estimate)."""
     frames = []
     for f in fits:
         if f.fit is None:
             continue
         frame = pd.DataFrame({"study": f.study, "behaviour": f.behaviour, "term": f.fit.columns, "estimate": f.fit.beta, "se": f.fit.se})
-        frames.append(frame.assign(**wald(f.fit.beta, f.fit.se, level), singular=f.fit.singular, converged=f.fit.converged))
-    columns = ["study", "behaviour", "term", "estimate", "se", *WALD_COLUMNS, "singular", "converged"]
+        frames.append(frame.assign(**wald(f.fit.beta, f.fit.se, level), singular=f.fit.singular, converged=f.fit.converged,
+                                   separated=frame["term"].isin(f.separated)))
+    columns = ["study", "behaviour", "term", "estimate", "se", *WALD_COLUMNS, "singular", "converged", "separated"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def estimable(fixed: pd.DataFrame) -> pd.Series:
+    """Per fixed_effects.csv row: whether its fit gave estimates to report.
+
+    A fit that did not converge, or in which any term is separated, is left out
+    whole: with one coefficient at infinity, the others are conditional on that.
+    """
+    bad = ~fixed["converged"].astype(bool) | fixed["separated"].astype(bool)
+    return ~bad.groupby([fixed["study"], fixed["behaviour"]]).transform("any")
 
 
 def random_effects_table(fits: Sequence[StudyFit]) -> pd.DataFrame:
@@ -139,8 +152,8 @@ def write_latex(frame: pd.DataFrame, columns: Mapping[str, tuple[str, int]], pat
 
 
 def write_glmm_latex(fixed: pd.DataFrame, path: str | Path, level: float = 0.95) -> None:
-    """Odds ratios of the converged GLMMs' fixed effects (intercept omitted; other fits named in the note)."""
-    rows, omitted = _results_and_omissions(fixed, fixed["converged"].astype(bool), "no converged fit; see fits.csv")
+    """Odds ratios of the estimable GLMMs' fixed effects (intercept omitted; other fits named in the note)."""
+    rows, omitted = _results_and_omissions(fixed, estimable(fixed), "not converged or separated; see fits.csv")
     pct = f"{100 * level:g}"
     write_latex(rows, {"study": ("Study", 0), "behaviour": ("Behaviour", 0), "term": ("Term", 0), "odds_ratio": ("OR", 2),
                        "or_ci_low": (f"{pct}% CI low", 2), "or_ci_high": ("high", 2), "p": ("p", 4)},
