@@ -15,9 +15,11 @@ import pytest
 import yaml
 
 from preservation import scratch
+from preservation.configuration import fill_defaults
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+CONFIG_SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 FIGURE_NAMES = ("shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap", "forest")
 
 
@@ -95,7 +97,10 @@ SOURCE_FIXTURES = {
 
 
 def load_config() -> dict[str, Any]:
-    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    """The shipped configuration as the workflow reads it: the schema's defaults filled in."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    fill_defaults(config, yaml.safe_load(CONFIG_SCHEMA.read_text(encoding="utf-8")))
+    return config
 
 
 def place_raw(workdir: Path, raw: dict[str, Path]) -> None:

@@ -1,11 +1,12 @@
-"""Incremental runs: only the shard of an added or changed raw file, and what depends on it, re-runs."""
+"""Incremental runs: only the shard of an added or changed raw file, or the rules a code edit reaches, and what depends on them, re-run.
+
+Config edits: tests/test_config_route.py.
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-
-import yaml
 
 from conftest import REPO, run_snakemake, trial, write_jsonl
 
@@ -32,24 +33,6 @@ def test_added_or_changed_file_reruns_only_its_shard(workflow_copy):
     assert planned_jobs(wf) == {"ingest_trial_log": 1, "gather_trials": 1, "rates": 1, "total": 3}
     run_snakemake(wf, "data/processed/rates.csv")
     assert planned_jobs(wf) == {}
-
-
-def test_a_config_edit_reruns_exactly_the_rules_that_read_it(built: Path, tmp_path: Path) -> None:
-    wf = tmp_path / "wf"
-    shutil.copytree(built, wf, symlinks=True)
-    config_path = wf / "config" / "config.yaml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    assert all_planned(wf) == {}
-
-    config["models"]["formula"] = "outcome ~ instructed"
-    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    planned = all_planned(wf)
-    assert {"model_cells", "glmm", "gee", "contrasts", "glmer", "engine_agreement"} <= planned.keys()
-    assert not planned.keys() & {"ingest_trial_log", "ingest_published", "gather_trials", "rates"}
-
-    config["factors"]["batch"]["levels"] = ["b1", "b2"]  # a narrower level set: records may now be rejected
-    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    assert {"ingest_published", "gather_trials", "rates"} <= all_planned(wf).keys()
 
 
 def test_a_package_code_edit_reruns_exactly_the_rules_that_reach_it(built: Path, tmp_path: Path) -> None:

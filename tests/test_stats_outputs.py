@@ -50,13 +50,11 @@ def test_crosscheck_without_r_reports_skipped(tmp_path):
     assert "skipped: Rscript/lme4 not found" in (tmp_path / "engine_agreement.csv").read_text()
 
 
-def test_crosscheck_switched_off_in_config_is_skipped_even_with_r(tmp_path):
-    spec = ModelSpec.from_config({"models": {"crosscheck": False, "rscript": "Rscript"}})
-    fits = fit_study_models(sim_trials(), spec)
-    table = crosscheck_fits(fits, tmp_path / "unused.R", spec.rscript)
-    assert spec.rscript is None and set(table["status"]) == {SWITCHED_OFF}
+def test_crosscheck_switched_off_is_skipped_even_with_r(tmp_path):
+    fits = fit_study_models(sim_trials(), ModelSpec())
+    table = crosscheck_fits(fits, tmp_path / "unused.R", None)  # the glmer job's rscript when models.crosscheck is false
+    assert set(table["status"]) == {SWITCHED_OFF}
     assert table["glmer_estimate"].isna().all() and table["within_tolerance"].isna().all()
-    assert ModelSpec.from_config({"models": {"rscript": "/opt/R/bin/Rscript"}}).rscript == "/opt/R/bin/Rscript"
 
 
 def test_outputs_are_byte_identical_across_runs(tmp_path):
@@ -93,14 +91,14 @@ def test_tables_of_no_fits_keep_every_column(tmp_path):
 
 def test_glmer_job_says_why_it_did_not_run_and_still_writes_its_estimates(tmp_path):
     fits = fit_study_models(sim_trials(), ModelSpec())
-    spec = write_fitted_cells(fits, tmp_path / "inputs", "Rscript")
+    spec = write_fitted_cells(fits, tmp_path / "inputs", True)
     assert (tmp_path / "inputs" / "cells0.csv").exists()
     cases = {None: SWITCHED_OFF, "no-such-Rscript-here": SKIPPED}
     for rscript, expected in cases.items():
         estimates = tmp_path / f"estimates-{rscript}.csv"
         assert glmer_status(tmp_path / "unused.R", spec, estimates, rscript) == expected
         assert read_glmer_estimates(estimates) == {}
-    nothing = write_fitted_cells(fits, tmp_path / "off", None)  # switched off: no cells written at all
+    nothing = write_fitted_cells(fits, tmp_path / "off", False)  # switched off: no cells written at all
     assert sorted(p.name for p in nothing.parent.iterdir()) == ["spec.csv"]
     assert glmer_status(tmp_path / "unused.R", nothing, tmp_path / "none.csv", "no-such-Rscript-here") == "ok"
     assert agreement_table({f.fit_id: f.fit for f in fits}, None, SKIPPED)["status"].eq(SKIPPED).all()
@@ -108,7 +106,7 @@ def test_glmer_job_says_why_it_did_not_run_and_still_writes_its_estimates(tmp_pa
 
 @pytest.mark.skipif(glmer_unavailable() is not None and not os.environ.get("CI"), reason="Rscript/lme4 not installed")
 def test_glmer_job_reports_a_failed_r_run(tmp_path):
-    spec = write_fitted_cells(fit_study_models(sim_trials(), ModelSpec()), tmp_path / "inputs", "Rscript")
+    spec = write_fitted_cells(fit_study_models(sim_trials(), ModelSpec()), tmp_path / "inputs", True)
     status = glmer_status(tmp_path / "no-such-script.R", spec, tmp_path / "estimates.csv", "Rscript")
     assert status.startswith("glmer run failed: Rscript failed") and read_glmer_estimates(tmp_path / "estimates.csv") == {}
 

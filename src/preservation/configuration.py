@@ -7,18 +7,24 @@ formula term, an aggregation factor, a reference level or a source field that
 names nothing declared passes the schema, and would fail hours later in a rates
 or model job, or be silently ignored. The workflow calls `check_config` and
 `raw_names` at parse time, so such a project stops before any job runs.
+
+Defaults live in the schema alone (its `default:` entries); `check_config`
+fills them into a valid configuration, so every rule and the package read
+one value per key. A default of one format's key sits in that format's
+`then:` branch, where the other formats' `not: required` rules never see it.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence, Set
+import copy
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from preservation.ingest.mapping import TRIAL_FIELDS, level_problem
 from preservation.records import factor_names, trial_schema
@@ -32,16 +38,40 @@ class ConfigError(ValueError):
     """A configuration or raw-data layout the pipeline cannot run as meant; the message names each problem."""
 
 
-def check_config(config: Mapping[str, Any], schema_path: str | Path, files: Iterable[str | Path] = ()) -> None:
-    """Raise ConfigError listing every problem of the configuration and of the YAML files it was read from.
+def check_config(config: MutableMapping[str, Any], schema_path: str | Path, files: Iterable[str | Path] = ()) -> None:
+    """Fill the schema's defaults into the configuration; raise ConfigError listing every problem of it and of its YAML files.
 
-    Cross-references are checked only in a schema-valid configuration, which
-    they read without checking types.
+    Defaults are filled, and cross-references checked, only in a
+    schema-valid configuration: the checks read it without checking types,
+    and read the defaults too.
     """
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problems = [*repeated_keys(files), *(schema_problems(config, schema) or config_problems(config))]
+    refused = schema_problems(config, schema)
+    if not refused:
+        fill_defaults(config, schema)
+    problems = [*repeated_keys(files), *(refused or config_problems(config))]
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+def fill_defaults(config: MutableMapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Give every absent key that the schema has a `default:` for its default, in place, in a schema-valid configuration.
+
+    Filled while validating (jsonschema's extend-with-defaults pattern), so a
+    default under an `if`/`then` is filled only where the `if` holds. Each
+    default is a copy: no two keys share a list.
+    """
+
+    def properties(validator: Any, spec: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        if validator.is_type(instance, "object"):
+            for key, subschema in spec.items():
+                if "default" in subschema:
+                    instance.setdefault(key, copy.deepcopy(subschema["default"]))
+        yield from Draft202012Validator.VALIDATORS["properties"](validator, spec, instance, schema)
+
+    filling = validators.extend(Draft202012Validator, {"properties": properties})
+    for error in filling(schema).iter_errors(config):
+        raise ValueError(f"fill_defaults needs a schema-valid configuration: {error.message}")
 
 
 def schema_problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
@@ -243,7 +273,7 @@ def _model_problems(config: Mapping[str, Any], columns: list[str]) -> list[str]:
 def _source_problems(config: Mapping[str, Any], fields: tuple[str, ...]) -> list[str]:
     """Source fields and condition fields must be trial fields or factors, with values of their declared levels."""
     problems = []
-    for source, spec in sorted((config.get("sources") or {}).items()):
+    for source, spec in sorted(config["sources"].items()):
         assigned = [(f"sources.{source}.fields.{name}", name, _targets(field)) for name, field in spec.get("fields", {}).items()]
         assigned += [
             (f"sources.{source}.conditions.{category}.{name}", name, [value])
@@ -273,7 +303,7 @@ def _targets(field: Mapping[str, Any]) -> list[Any]:
 def _pattern_problems(config: Mapping[str, Any]) -> list[str]:
     """Regular expressions in sources (field patterns, coding bypass) must compile."""
     patterns = []
-    for source, spec in sorted((config.get("sources") or {}).items()):
+    for source, spec in sorted(config["sources"].items()):
         patterns += [(f"sources.{source}.fields.{name}.pattern", field["pattern"]) for name, field in spec.get("fields", {}).items() if "pattern" in field]
         patterns += [(f"sources.{source}.coding.bypass[{i}]", pattern) for i, pattern in enumerate(spec.get("coding", {}).get("bypass", []))]
     problems = []

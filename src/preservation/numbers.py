@@ -47,10 +47,6 @@ class Format:
     ratio_decimals: int
     p_floor: float
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Format:
-        return cls(**config["paper"]["format"])
-
     def percent(self, rate: float) -> str:
         text = f"{100 * rate:.{self.percent_decimals}f}"
         return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"

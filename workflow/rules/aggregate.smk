@@ -14,7 +14,7 @@ rule rates:
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],
-        config=config_used("factors"),
+        factors=FACTORS,
         code=code_of("rates.py"),
     benchmark:
         "benchmarks/aggregate/rates.tsv"

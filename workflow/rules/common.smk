@@ -2,13 +2,16 @@
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
 from preservation.code_version import code_version
 from preservation.configuration import ConfigError, check_config, raw_names
-from preservation.run_report import current_summary
 from preservation.ingest.sources import FORMATS, absent_sources, discover_units, empty_sources
+from preservation.records import factor_names
+from preservation.run_report import current_summary
+from preservation.stats.model_spec import ModelSpec
 
 # Relative, so that a moved or copied project does not see its inputs as changed.
 SCHEMAS = Path(os.path.relpath(workflow.basedir)) / "workflow" / "schemas"
@@ -17,6 +20,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 # The schema, the cross-references it cannot check (names, levels, raw_dir) and
 # the raw-data layout, before any job runs. The message names every problem on
 # a line of its own; Snakemake would add a traceback of this file to it.
+# check_config also fills in the schema's defaults, the only ones there are.
 try:
     check_config(config, SCHEMAS / "config.schema.yaml", workflow.configfiles)
     TRIAL_LOGS = raw_names(f"{config['raw_dir']}/trials", ".jsonl")
@@ -37,14 +41,19 @@ IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config
 EMPTY_SOURCES = empty_sources(config, list(IMPORT_UNITS.values()))
 
 
-def config_used(*sections):
-    """The config sections a rule's script reads, as a parameter of the rule.
+# Config reaches a job through its rule's params alone, exactly the values its
+# script reads: Snakemake re-runs a job when its params change, and does not
+# track `snakemake.config`, which no script reads (tests/test_config_route.py).
+def sorted_keys(value):
+    """A config value as a parameter, with every mapping's keys in sorted order.
 
-    Snakemake re-runs a job when its params change, but scripts read
-    `snakemake.config` directly, which it does not track; passing the sections
-    as params makes an edit to them re-run exactly the rules that read them.
+    Snakemake compares params by their repr, and key order in the YAML is no change.
     """
-    return json.dumps({name: config.get(name) for name in sections}, sort_keys=True)  # key order is not a change
+    if isinstance(value, Mapping):
+        return {key: sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(sorted_keys(item) for item in value)
+    return value
 
 
 def code_of(script, *notebooks):
@@ -56,8 +65,19 @@ def code_of(script, *notebooks):
     return code_version(SCRIPTS / script, *notebooks)
 
 
-LEVELS = ("behaviours", "peer_levels", "factors")
-MODEL_CONFIG = ("models", "peer_levels", "factors", "ci_level")
+# The declared behaviours and levels every importer checks records against.
+LEVELS = sorted_keys({name: config[name] for name in ("behaviours", "peer_levels", "factors")})
+FACTORS = factor_names(config)
+MODEL_SPEC = ModelSpec.from_config(config)
+
+
+def model_fields(*names):
+    """The fields of the configured ModelSpec a model rule's script uses, as its parameter.
+
+    The script builds its ModelSpec from these alone (the rest keep the
+    library's defaults), so they must be every field it uses.
+    """
+    return sorted_keys({name: getattr(MODEL_SPEC, name) for name in names})
 
 
 def import_unit(wildcards):

@@ -17,9 +17,9 @@ rule import_shard:
     params:
         unit=lambda wildcards: asdict(import_unit(wildcards)),
         # The source's own spec: an edit to it re-runs exactly that source's jobs.
-        spec=lambda wildcards: json.dumps(config["sources"][import_unit(wildcards).source], sort_keys=True),
+        spec=lambda wildcards: sorted_keys(config["sources"][import_unit(wildcards).source]),
         strict=config["strict"],
-        config=config_used(*LEVELS),
+        levels=LEVELS,
         code=code_of("import_shard.py"),
     log:
         "logs/import/{format}/{name}.log",

@@ -11,7 +11,7 @@ rule ingest_trial_log:
         summary=f"{PROCESSED}/shards/trials/{{name}}.summary.json",
     params:
         strict=config["strict"],
-        config=config_used(*LEVELS),
+        levels=LEVELS,
         code=code_of("ingest_trial_log.py"),
     benchmark:
         "benchmarks/ingest/trials/{name}.tsv"
@@ -33,7 +33,7 @@ rule ingest_published:
         catalogue=f"{PROCESSED}/shards/published/{{name}}.figures.csv",
     params:
         strict=config["strict"],
-        config=config_used(*LEVELS),
+        levels=LEVELS,
         code=code_of("ingest_published.py"),
     benchmark:
         "benchmarks/ingest/published/{name}.tsv"
@@ -58,7 +58,7 @@ rule gather_trials:
         figures=f"{PROCESSED}/published_figures.csv",
     params:
         strict=config["strict"],
-        config=config_used("factors"),
+        factors=FACTORS,
         empty_sources=json.dumps(EMPTY_SOURCES, sort_keys=True),
         shard_dir=lambda wildcards, output: str(Path(output.trials).parent / "shards"),
         shards=current_shards(),

@@ -16,7 +16,7 @@ rule model_cells:
     output:
         cells=CELLS,
     params:
-        config=config_used(*MODEL_CONFIG),
+        model=model_fields("formula", "formulas", "groups", "gee_cluster"),
         code=code_of("model_cells.py"),
     benchmark:
         "benchmarks/models/model_cells.tsv"
@@ -39,7 +39,10 @@ rule glmm:
         glmer_inputs=directory(f"{MODELS_DIR}/glmer_inputs"),
         tex="paper/tables/glmm_fixed_effects.tex",
     params:
-        config=config_used(*MODEL_CONFIG),
+        model=model_fields(
+            "formula", "formulas", "groups", "nagq", "reference_levels", "declared_levels", "include_reconstructed", "ci_level"
+        ),
+        crosscheck=config["models"]["crosscheck"],
         code=code_of("glmm_fit.py"),
     benchmark:
         "benchmarks/models/glmm.tsv"
@@ -58,7 +61,9 @@ rule gee:
         csv=report(f"{MODELS_DIR}/gee.csv", caption="../report/gee.rst", category="Models"),
         tex="paper/tables/gee.tex",
     params:
-        config=config_used(*MODEL_CONFIG),
+        model=model_fields(
+            "formula", "formulas", "groups", "reference_levels", "declared_levels", "include_reconstructed", "gee_cluster", "ci_level"
+        ),
         code=code_of("gee_fit.py"),
     benchmark:
         "benchmarks/models/gee.tsv"
@@ -77,8 +82,8 @@ rule contrasts:
         csv=report(f"{MODELS_DIR}/contrasts.csv", caption="../report/contrasts.rst", category="Models"),
         tex="paper/tables/contrasts.tex",
     params:
-        boschloo_max_product=config.get("models", {}).get("boschloo_max_product", 62500),
-        config=config_used(*MODEL_CONFIG),
+        model=model_fields("include_reconstructed", "ci_level"),
+        boschloo_max_product=config["models"]["boschloo_max_product"],
         code=code_of("contrasts.py"),
     benchmark:
         "benchmarks/models/contrasts.tsv"
@@ -99,7 +104,8 @@ rule glmer:
         estimates=temp(f"{MODELS_DIR}/glmer_estimates.csv"),
         status=f"{MODELS_DIR}/glmer_status.json",
     params:
-        config=config_used("models"),
+        rscript=config["models"]["rscript"],
+        crosscheck=config["models"]["crosscheck"],
         code=code_of("glmer.py"),
     benchmark:
         "benchmarks/models/glmer.tsv"

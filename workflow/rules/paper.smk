@@ -13,7 +13,8 @@ rule paper_numbers:
         by=config["aggregate_by"],
         level=config["ci_level"],
         interval=config["paper"]["interval"],
-        config=config_used("paper"),
+        format=sorted_keys(config["paper"]["format"]),
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",
@@ -32,7 +33,7 @@ rule paper_tables:
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],
-        config=config_used("paper"),
+        format=sorted_keys(config["paper"]["format"]),
         code=code_of("paper_tables.py"),
     log:
         "logs/paper/tables.log",

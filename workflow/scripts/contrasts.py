@@ -8,7 +8,7 @@ from preservation.stats.tables import write_contrasts_latex, write_csv
 
 log = job_logger("models", snakemake.log)  # noqa: F821
 
-spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
+spec = ModelSpec(**snakemake.params.model)  # noqa: F821
 parts = read_model_subsets(snakemake.input.cells)  # noqa: F821
 if not spec.include_reconstructed:
     parts = (part[~part["reconstructed"].astype(bool)] for part in parts)

@@ -4,7 +4,6 @@ import json
 
 from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
-from preservation.records import factor_names
 from preservation.runlog import job_logger
 from preservation.shards import gather, remove_stale_shards
 from preservation.source_health import check_health, health_warnings
@@ -23,14 +22,14 @@ _, quarantined, summary = gather(
     snakemake.input.tables,
     snakemake.input.quarantines,
     snakemake.input.summaries,
-    factor_names(snakemake.config),
+    snakemake.params.factors,
     snakemake.params.strict,
     output=snakemake.output.trials,
 )
 stale = remove_stale_shards(snakemake.params.shard_dir, snakemake.params.shards)
 write_quarantine(quarantined, snakemake.output.quarantine)
 write_json({**summary, "warnings": warnings, "stale_shards_removed": stale}, snakemake.output.summary)
-read_catalogues(snakemake.input.catalogues, factor_names(snakemake.config)).to_csv(
+read_catalogues(snakemake.input.catalogues, snakemake.params.factors).to_csv(
     snakemake.output.figures, index=False, lineterminator="\n"
 )
 logger.info(

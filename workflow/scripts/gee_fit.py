@@ -8,7 +8,7 @@ from preservation.stats.tables import gee_table, write_csv, write_gee_latex
 
 log = job_logger("models", snakemake.log)  # noqa: F821
 
-spec = ModelSpec.from_config(snakemake.config)  # noqa: F821
+spec = ModelSpec(**snakemake.params.model)  # noqa: F821
 gees = {(s, b): fit_gee(cells, spec.gee_cluster) for s, b, _, cells in study_cells(read_model_subsets(snakemake.input.cells), spec)}  # noqa: F821
 for key, g in sorted(gees.items()):
     log.info("%s/%s: %s", *key, g.status)

@@ -4,11 +4,12 @@ import json
 from pathlib import Path
 
 from preservation.runlog import job_logger
-from preservation.stats.r_session import glmer_status, rscript_from_config
+from preservation.stats.r_session import glmer_status
 
 log = job_logger("models", snakemake.log)  # noqa: F821
 
 spec = Path(snakemake.input.inputs) / "spec.csv"  # noqa: F821
-status = glmer_status(snakemake.input.script, spec, snakemake.output.estimates, rscript_from_config(snakemake.config))  # noqa: F821
+rscript = snakemake.params.rscript if snakemake.params.crosscheck else None  # noqa: F821
+status = glmer_status(snakemake.input.script, spec, snakemake.output.estimates, rscript)  # noqa: F821
 log.info("glmer: %s", status)
 Path(snakemake.output.status).write_text(json.dumps({"status": status}) + "\n", encoding="utf-8")  # noqa: F821

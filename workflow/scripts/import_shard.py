@@ -1,7 +1,5 @@
 """Snakemake adapter: one import unit (file or directory of a configured source) -> one canonical shard."""
 
-import json
-
 import pandas as pd
 
 from preservation.coding.agreement import PAIR_COLUMNS
@@ -11,7 +9,7 @@ from preservation.writers import write_shard
 
 logger = job_logger("import", snakemake.log)
 unit = Unit(**{**snakemake.params.unit, "inputs": tuple(snakemake.params.unit["inputs"])})
-shard = read_unit(unit, json.loads(snakemake.params.spec), json.loads(snakemake.params.config), snakemake.params.strict)
+shard = read_unit(unit, snakemake.params.spec, snakemake.params.levels, snakemake.params.strict)
 write_shard(shard, snakemake.output.table, snakemake.output.quarantine, snakemake.output.summary)
 pd.DataFrame(shard.coding, columns=list(PAIR_COLUMNS)).to_csv(snakemake.output.coding, index=False, lineterminator="\n")
 for record in shard.quarantined:

@@ -7,7 +7,7 @@ from preservation.writers import write_shard
 
 logger = job_logger("published", snakemake.log)
 shard, catalogue = read_published(
-    snakemake.input.figures, snakemake.config, factor_names(snakemake.config), snakemake.params.strict
+    snakemake.input.figures, snakemake.params.levels, factor_names(snakemake.params.levels), snakemake.params.strict
 )
 write_shard(shard, snakemake.output.table, snakemake.output.quarantine, snakemake.output.summary)
 catalogue.to_csv(snakemake.output.catalogue, index=False, lineterminator="\n")

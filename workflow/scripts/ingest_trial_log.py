@@ -7,8 +7,8 @@ from preservation.runlog import job_logger
 from preservation.writers import write_shard
 
 logger = job_logger("ingest", snakemake.log)
-validate = compile_validator(snakemake.input.schema, snakemake.config)
-shard = read_trial_log(snakemake.input.log, validate, factor_names(snakemake.config), snakemake.params.strict)
+validate = compile_validator(snakemake.input.schema, snakemake.params.levels)
+shard = read_trial_log(snakemake.input.log, validate, factor_names(snakemake.params.levels), snakemake.params.strict)
 write_shard(shard, snakemake.output.table, snakemake.output.quarantine, snakemake.output.summary)
 for record in shard.quarantined:
     logger.warning("quarantined %s", record.located())

@@ -15,8 +15,8 @@ from preservation.numbers import (
 from preservation.runlog import job_logger
 
 logger = job_logger("numbers", snakemake.log)
-fmt = Format.from_config(snakemake.config)
-names = snakemake.config["paper"]["study_names"]
+fmt = Format(**snakemake.params.format)
+names = snakemake.params.study_names
 by = snakemake.params.by
 rates = read_rates(snakemake.input.rates)
 numbers = {

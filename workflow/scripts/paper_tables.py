@@ -6,7 +6,7 @@ from preservation.runlog import job_logger
 from preservation.tables import effects_table, results_table, write_table
 
 logger = job_logger("tables", snakemake.log)
-fmt = Format.from_config(snakemake.config)
+fmt = Format(**snakemake.params.format)
 rates = read_rates(snakemake.input.rates)
 write_table(results_table(rates, snakemake.params.by, fmt), snakemake.output.results)
 effects = instruction_effects(rates, snakemake.params.by, snakemake.params.level)

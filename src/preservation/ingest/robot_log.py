@@ -148,7 +148,7 @@ def _trial(
     if "error" in labels:
         counts["tagged_error"] += 1
         raise MappingError("run tagged 'error': excluded from rates")
-    if "mock" in labels and spec.get("mock", "include") == "exclude":
+    if "mock" in labels and spec["mock"] == "exclude":
         counts["tagged_mock_excluded"] += 1
         raise MappingError("run tagged 'mock' (simulated): excluded by the source's mock setting")
     condition = condition_of(relative, spec["conditions"])

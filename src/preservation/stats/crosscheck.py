@@ -69,11 +69,11 @@ def write_glmer_inputs(problems: Mapping[str, CellData], nagq: Mapping[str, int]
     return spec_path
 
 
-def write_fitted_cells(fits: Sequence[StudyFit], folder: str | Path, rscript: str | None) -> Path:
-    """The glmer inputs for every fitted subset (none when the cross-check is off: rscript None)."""
+def write_fitted_cells(fits: Sequence[StudyFit], folder: str | Path, crosscheck: bool) -> Path:
+    """The glmer inputs for every fitted subset (none when the cross-check is off)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fitted = {} if rscript is None else {f.fit_id: f for f in fits if f.fit is not None}
+    fitted = {f.fit_id: f for f in fits if f.fit is not None} if crosscheck else {}
     return write_glmer_inputs({k: f.cells for k, f in fitted.items()}, {k: f.fit.nagq for k, f in fitted.items() if f.fit}, folder)
 
 

@@ -1,15 +1,17 @@
-"""What the ``models:`` block of the configuration asks to fit, with its defaults.
+"""What the ``models:`` block of the configuration asks to fit.
 
 Kept apart from the fitting code (and its SciPy imports) because the Snakefile
 reads it at parse time to check the block (preservation.configuration).
+The pipeline's defaults are the config schema's; the field defaults here are
+the library's, for callers without a configuration, and a test keeps them
+equal to the schema's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from preservation.stats.r_session import rscript_from_config
+from typing import Any
 
 DEFAULT_FORMULA = "outcome ~ peer * instructed"
 DEFAULT_GROUPS = ("model", "batch", "scenario")
@@ -17,7 +19,7 @@ DEFAULT_GROUPS = ("model", "batch", "scenario")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What to fit; built from config with :meth:`from_config`."""
+    """What to fit; built from a configuration with :meth:`from_config`, or in a job from the fields its rule passes."""
 
     formula: str = DEFAULT_FORMULA
     groups: tuple[str, ...] = DEFAULT_GROUPS
@@ -28,25 +30,22 @@ class ModelSpec:
     include_reconstructed: bool = True
     gee_cluster: str = "model"
     ci_level: float = 0.95
-    rscript: str | None = "Rscript"  # for the glmer cross-check; None switches it off
 
     @classmethod
-    def from_config(cls, config: Mapping) -> ModelSpec:
-        """Read ``config['models']`` plus the declared factor levels."""
-        block = dict(config.get("models") or {})
-        declared: dict[str, tuple[str, ...] | None] = {"peer": tuple(config.get("peer_levels") or ())}
-        for name, spec in (config.get("factors") or {}).items():
-            levels = (spec or {}).get("levels")
-            declared[name] = tuple(levels) if levels else None
+    def from_config(cls, config: Mapping[str, Any]) -> ModelSpec:
+        """Read ``config['models']`` (defaults filled, preservation.configuration) plus the declared factor levels."""
+        block = config["models"]
+        declared: dict[str, tuple[str, ...] | None] = {"peer": tuple(config["peer_levels"])}
+        for name, spec in config["factors"].items():
+            declared[name] = tuple(spec["levels"]) if spec["levels"] else None
         return cls(
-            formula=block.get("formula", DEFAULT_FORMULA),
-            groups=tuple(block.get("groups", DEFAULT_GROUPS)),
-            nagq=int(block.get("nagq", 1)),
-            formulas=dict(block.get("formulas") or {}),
-            reference_levels=dict(block.get("reference_levels") or {}),
+            formula=block["formula"],
+            groups=tuple(block["groups"]),
+            nagq=block["nagq"],
+            formulas=dict(block["formulas"]),
+            reference_levels=dict(block["reference_levels"]),
             declared_levels=declared,
-            include_reconstructed=bool(block.get("include_reconstructed", True)),
-            gee_cluster=block.get("gee_cluster", "model"),
-            rscript=rscript_from_config(config),
-            ci_level=float(config.get("ci_level", 0.95)),
+            include_reconstructed=block["include_reconstructed"],
+            gee_cluster=block["gee_cluster"],
+            ci_level=config["ci_level"],
         )

@@ -11,9 +11,7 @@ import csv
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 SKIPPED = "skipped: Rscript/lme4 not found"
 SWITCHED_OFF = "skipped: models.crosscheck is false"
@@ -21,12 +19,6 @@ SWITCHED_OFF = "skipped: models.crosscheck is false"
 ESTIMATES_HEADER = '"fit_id","kind","index","estimate","se","seconds","singular","message"'
 # Single-threaded BLAS: threaded reductions are one source of run-to-run variation in glmer's last digits.
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def rscript_from_config(config: Mapping[str, Any]) -> str | None:
-    """The R interpreter for the cross-check (``models.rscript``), or None when ``models.crosscheck`` is false."""
-    models = config.get("models") or {}
-    return str(models.get("rscript", "Rscript")) if models.get("crosscheck", True) else None
 
 
 def glmer_unavailable(rscript: str = "Rscript") -> str | None:
