@@ -19,6 +19,8 @@ rule import_shard:
         strict=config["strict"],
         config=config_used(*LEVELS),
         code=code_of("import_shard.py"),
+    benchmark:
+        "benchmarks/import/{format}/{name}.tsv"
     log:
         "logs/import/{format}/{name}.log",
     conda:
