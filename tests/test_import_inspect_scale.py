@@ -191,3 +191,18 @@ def test_eval_set_retry_end_to_end(tmp_path: Path) -> None:
     summary = json.loads((processed / "ingest_summary.json").read_text())
     assert summary["balanced"]
     assert (workdir / "benchmarks" / "import" / "inspect").is_dir()
+
+
+def test_a_retry_within_the_same_second_wins_by_its_status(tmp_path: Path) -> None:
+    errored, retry = attempts()
+    same_second = tmp_path / f"z_{errored.name}"  # sorts after the retry: only the status can decide
+    shutil.copy(errored, same_second)
+    log = inspect_ai.log.read_eval_log(str(same_second), header_only=True)
+    log.eval.created = inspect_ai.log.read_eval_log(str(retry), header_only=True).eval.created
+    inspect_ai.log.write_eval_log(log, str(same_second), header_only=True)
+    garbage = tmp_path / "unreadable.eval"
+    garbage.write_bytes(b"not a log")
+    shard = read_inspect_log(same_second, CONFIG["sources"][SOURCE], CONFIG, FACTORS, attempts=[str(retry), str(garbage)])
+    assert shard.summary["superseded"] == 5 and retry.name in shard.quarantined[0].reason
+    kept = read_inspect_log(retry, CONFIG["sources"][SOURCE], CONFIG, FACTORS, attempts=[str(same_second), str(garbage)])
+    assert kept.summary["valid"] == 7 and kept.summary["superseded"] == 0

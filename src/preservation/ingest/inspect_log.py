@@ -29,12 +29,13 @@ What is read, so that memory follows one sample and not the log:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from preservation.coding.commands import tool_call_command
 from preservation.ingest.archive import DEFAULT_MAX_ENTRY_BYTES, ArchiveError, check_archive
@@ -56,15 +57,17 @@ if TYPE_CHECKING:
 
     Record = EvalSample | EvalSampleSummary
 
+T = TypeVar("T")
 SUFFIXES = (".eval", ".json")
 # The log directory manifest inspect_ai may write beside the logs: not a log.
 MANIFEST = "logs.json"
 # What else eval_set writes there as JSON: the set's tasks, not a log either.
 NOT_LOGS = (MANIFEST, "eval-set.json")
 SAMPLES_DIR = "samples/"
-# Full samples read per call: bounds memory to a few samples while the
-# archive's central directory is parsed once per batch, not once per sample.
-SAMPLE_BATCH = 16
+# Full samples read per call. Each call parses the archive's whole central
+# directory again (about 0.1 s at 20,000 samples), so a batch spreads that
+# over many samples while memory holds a batch, not the log.
+SAMPLE_BATCH = 64
 # Sample fields no trial reads (the event transcript is most of a sample):
 # skipped while parsing. Attachments were never resolved, so the messages
 # read are the same without them.
@@ -181,7 +184,7 @@ def _open(path: str | Path, spec: Mapping[str, Any], max_entry_bytes: int) -> _L
     return _Log(header, summaries, _samples(location, wanted))
 
 
-def _reading(read: Any, *args: Any, **kwargs: Any) -> Any:
+def _reading(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call an inspect_ai reader; whatever it raises for a damaged log means "unreadable"."""
     try:
         return read(*args, **kwargs)
@@ -218,17 +221,21 @@ def _superseded_by(path: str | Path, header: EvalLog, attempts: Sequence[str]) -
     the latest attempt counts (as inspect_ai itself takes it). Latest means
     created last; headers record `created` to the second, so a retry made
     within the same second wins by its status (eval_set retries only a task
-    whose attempt did not succeed), then by file name.
+    whose attempt did not succeed), then by file name. An attempt whose
+    header cannot be read cannot be the latest (its own job quarantines it).
     """
-    if not attempts:
-        return None
     from inspect_ai.log import read_eval_log
 
-    def rank(name: str, log: EvalLog) -> tuple[str, bool, str]:
-        return log.eval.created, log.status == "success", Path(name).name
+    def rank(log: EvalLog, name: str) -> tuple[datetime, bool, str]:
+        return datetime.fromisoformat(log.eval.created), log.status == "success", Path(name).name
 
-    others = {name: _reading(read_eval_log, name, header_only=True) for name in attempts}
-    latest = max([(rank(str(path), header), str(path)), *((rank(name, log), name) for name, log in others.items())])[1]
+    ranked = [(rank(header, str(path)), str(path))]
+    for name in attempts:
+        try:
+            ranked.append((rank(_reading(read_eval_log, name, header_only=True), name), name))
+        except ArchiveError:
+            continue
+    latest = max(ranked)[1]
     return None if latest == str(path) else Path(latest).name
 
 
