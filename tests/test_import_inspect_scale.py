@@ -24,7 +24,7 @@ SOURCE = "palisade_shutdown_inspect"
 DEFAULT = FIXTURES / "inspect" / "default.eval"
 EVAL_SET = FIXTURES / "inspect_eval_set"
 # inspect_ai's own readers that read more than a header and the summaries.
-FULL_READS = ("read_eval_log_samples_by_id", "read_eval_log_samples", "read_eval_log_sample")
+FULL_READS = ("read_eval_log_samples_by_id_async", "read_eval_log_samples_by_id", "read_eval_log_samples", "read_eval_log_sample")
 
 
 def spec(coding: bool = True, **fields: dict[str, Any]) -> dict[str, Any]:
@@ -76,15 +76,15 @@ def test_without_a_coder_only_the_header_and_summaries_are_read(monkeypatch: pyt
 
 def test_a_coder_streams_samples_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     batches: list[int] = []
-    by_id = inspect_ai.log.read_eval_log_samples_by_id
+    by_id = inspect_ai.log.read_eval_log_samples_by_id_async
 
-    def counted(path: str, keys: list, **kwargs: Any) -> list:
+    async def counted(path: str, keys: list, **kwargs: Any) -> list:
         batches.append(len(keys))
-        return by_id(path, keys, **kwargs)
+        return await by_id(path, keys, **kwargs)
 
     monkeypatch.setattr(inspect_log, "SAMPLE_BATCH", 5)
     no_full_reads(monkeypatch)
-    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id", counted)
+    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id_async", counted)
     shard = read_inspect_log(DEFAULT, spec(), CONFIG, FACTORS)
     assert batches == [5, 5, 2]  # the 12 samples without an error, never the errored ones
     assert len(shard.coding) == 12
@@ -96,13 +96,13 @@ def test_metadata_strings_come_from_the_full_sample(monkeypatch: pytest.MonkeyPa
     config["factors"]["variant"] = {"levels": None}
     factors = factor_names(config)
     requested: list[tuple[str, int]] = []
-    by_id = inspect_ai.log.read_eval_log_samples_by_id
+    by_id = inspect_ai.log.read_eval_log_samples_by_id_async
 
-    def counted(path: str, keys: list, **kwargs: Any) -> list:
+    async def counted(path: str, keys: list, **kwargs: Any) -> list:
         requested.extend(keys)
-        return by_id(path, keys, **kwargs)
+        return await by_id(path, keys, **kwargs)
 
-    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id", counted)
+    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id_async", counted)
     shard = read_inspect_log(DEFAULT, spec(coding=False, variant={"metadata": "variant"}), config, factors)
     assert set(shard.table.column("variant").to_pylist()) == {"baseline"}
     assert len(requested) == shard.table.num_rows == 12
@@ -117,17 +117,17 @@ def test_summaries_missing_samples_fall_back_to_a_whole_read(monkeypatch: pytest
 
 
 def test_a_sample_unreadable_part_way_makes_the_log_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
-    by_id = inspect_ai.log.read_eval_log_samples_by_id
+    by_id = inspect_ai.log.read_eval_log_samples_by_id_async
     calls: list[int] = []
 
-    def fail_second(path: str, keys: list, **kwargs: Any) -> list:
+    async def fail_second(path: str, keys: list, **kwargs: Any) -> list:
         calls.append(1)
         if len(calls) > 1:
             raise ValueError("bad zstd frame")
-        return by_id(path, keys, **kwargs)
+        return await by_id(path, keys, **kwargs)
 
     monkeypatch.setattr(inspect_log, "SAMPLE_BATCH", 5)
-    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id", fail_second)
+    monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id_async", fail_second)
     shard = read_inspect_log(DEFAULT, spec(), CONFIG, FACTORS)
     (record,) = shard.quarantined
     assert record.line == 0 and "inspect_ai cannot read the log: ValueError: bad zstd frame" in record.reason
