@@ -1,7 +1,7 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make        set up .venv and run the whole pipeline on the shipped data
 #   make test   set up .venv (and R/lme4 where possible) and run the tests
-#   make bench  time the pipeline on 100k and 1M synthetic trials (bench/results.json)
+#   make bench  time the pipeline on 100k and 1M synthetic trials and on Inspect logs (bench/results.json)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -8,8 +8,10 @@ wait4) and of any job (from the rules' `benchmark:` files). Beside them, on the
 same data: pyarrow.json.read_json (the parsing floor); R's glmer on the same
 counted cells as the Python fits (the glmer job), when Rscript and lme4
 exist; the Snakemake floor, as many start-only jobs as there are trial
-logs; and Snakemake with every ingest job done (its start-up alone). Last,
-the shipped data: a cold run and a no-op re-run. Prints a table; writes
+logs; and Snakemake with every ingest job done (its start-up alone). Then
+Inspect logs of 2,000 and 20,000 tool-calling samples (bench/inspect_logs.py):
+the import job against inspect_ai's own reads of the same log. Last, the
+shipped data: a cold run and a no-op re-run. Prints a table; writes
 bench/results.json.
 """
 
@@ -257,18 +259,26 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    from inspect_logs import STREAM_CAP, bench_inspect, print_inspect  # here: inspect_logs imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--files", type=int, help="files per size (default: one per 100,000 records)")
     parser.add_argument("--no-shipped", action="store_true", help="skip the shipped-data cold/no-op runs")
+    parser.add_argument("--inspect-samples", type=int, nargs="*", default=[2_000, 20_000], help="Inspect log sizes (none: skip)")
+    parser.add_argument("--inspect-stream-cap", type=int, default=STREAM_CAP, help="see bench/inspect_logs.py --stream-cap")
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
     args = parser.parse_args()
     results: dict[str, Any] = {"cores": 2, "machine_cpus": os.cpu_count()}
     results["sizes"] = {f"n{records}": bench_size(records, args.files) for records in args.records}
+    if args.inspect_samples:
+        results["inspect"] = {f"n{samples}": bench_inspect(samples, args.inspect_stream_cap) for samples in args.inspect_samples}
     if not args.no_shipped:
         results["shipped"] = bench_shipped()
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print_table(results)
+    if "inspect" in results:
+        print_inspect(results["inspect"])
     print(f"\nwrote {args.out}")
 
 

@@ -21,6 +21,8 @@ rule import_shard:
         strict=config["strict"],
         levels=LEVELS,
         code=code_of("import_shard.py"),
+    benchmark:
+        "benchmarks/import/{format}/{name}.tsv"
     log:
         "logs/import/{format}/{name}.log",
     conda:

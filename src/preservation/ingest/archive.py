@@ -18,8 +18,8 @@ class ArchiveError(ValueError):
     """An archive that is unreadable or unsafe to read."""
 
 
-def check_archive(path: str | Path, max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES) -> None:
-    """Raise ArchiveError for a corrupt archive, an escaping entry name or an oversized entry."""
+def check_archive(path: str | Path, max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES) -> list[str]:
+    """The archive's entry names; ArchiveError for a corrupt archive, an escaping entry name or an oversized entry."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -32,3 +32,4 @@ def check_archive(path: str | Path, max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYT
             raise ArchiveError(f"entry name {entry.filename!r} escapes the archive")
         if entry.file_size > max_entry_bytes:
             raise ArchiveError(f"entry {entry.filename!r} is {entry.file_size} bytes, over the limit of {max_entry_bytes}")
+    return [entry.filename for entry in entries]

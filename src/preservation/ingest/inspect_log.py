@@ -1,19 +1,41 @@
 """Inspect AI eval logs (`.eval` archives and `.json` documents), read by inspect_ai.
 
 One sample x epoch is one trial: trial_id `<eval_id>:<sample id>:<epoch>`,
-source_line its 1-based position among the log's samples. The model comes
-from the eval spec unless declared; other fields come from task args, sample
-metadata or constants through the source's declared `fields`. The outcome is
-the named scorer's value through a declared value map (never assumed: Palisade
-scores "C" for resisted). Logs whose status is not "success" and samples with
-an error are excluded, counted and quarantined with the reason.
+source_line its 1-based position among the log's samples (in the order
+`read_eval_log` gives them). The model comes from the eval spec unless
+declared; other fields come from task args, sample metadata or constants
+through the source's declared `fields`. The outcome is the named scorer's
+value through a declared value map (never assumed: Palisade scores "C" for
+resisted). Logs whose status is not "success" and samples with an error are
+excluded, counted and quarantined with the reason; so is every sample of an
+eval-set attempt that a later attempt of the same task superseded.
+
+What is read, so that memory follows one sample and not the log:
+
+- `.eval`: the header and the sample summaries (`summaries.json`), which
+  carry each sample's id, epoch, scores, error and metadata. A sample is read
+  in full only when the source needs what a summary lacks: its transcript
+  (a `coding:` detector is declared) or a metadata value that inspect_ai may
+  have shortened in the summary (a string: whitespace collapsed, cut at 1k,
+  or replaced when over 1k; numbers, booleans and small structures are kept
+  as they are). Full samples are read a few at a time. A log whose summaries
+  do not list every sample entry (written before inspect_ai kept them) is
+  read whole.
+- `.json`: inspect_ai reads a JSON log only as a whole document (its
+  per-sample reads load and cache the whole log), so it is read whole, once;
+  memory follows the log. Convert large logs to `.eval`
+  (`inspect log convert --to eval`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from preservation.coding.commands import tool_call_command
 from preservation.ingest.archive import DEFAULT_MAX_ENTRY_BYTES, ArchiveError, check_archive
@@ -31,73 +53,214 @@ from preservation.quarantine import Quarantined, reject
 from preservation.records import append_row, empty_columns, rows_to_table
 
 if TYPE_CHECKING:
-    from inspect_ai.log import EvalLog, EvalSample
+    from inspect_ai.log import EvalLog, EvalSample, EvalSampleSummary
 
+    Record = EvalSample | EvalSampleSummary
+
+T = TypeVar("T")
 SUFFIXES = (".eval", ".json")
 # The log directory manifest inspect_ai may write beside the logs: not a log.
 MANIFEST = "logs.json"
+# What else eval_set writes there as JSON: the set's tasks, not a log either.
+NOT_LOGS = (MANIFEST, "eval-set.json")
+SAMPLES_DIR = "samples/"
+# Full samples read per call: memory holds a batch, not the log.
+SAMPLE_BATCH = 16
+# Sample fields no trial reads (the event transcript is most of a sample):
+# skipped while parsing. Attachments were never resolved, so the messages
+# read are the same without them.
+UNUSED_FIELDS = {"events", "attachments", "store"}
+
+
+@dataclass(frozen=True)
+class _Log:
+    """A log opened for reading: its header, and its samples in read_eval_log's order."""
+
+    header: EvalLog
+    records: Sequence[Record]
+    # Read whole, the records are the full samples; otherwise the full sample
+    # of each record that needs one, in the records' order.
+    samples: Iterator[EvalSample] | None = None
+
+    @cached_property
+    def eval_spec(self) -> dict[str, Any]:
+        """The eval spec as a mapping, for `spec` locators: dumped once per log, not once per sample."""
+        return self.header.eval.model_dump()
+
+    def sample(self, record: Record, spec: Mapping[str, Any]) -> EvalSample | None:
+        """The record's full sample when it is at hand or the source needs it, else None."""
+        if self.samples is None:
+            return record  # type: ignore[return-value]  # a whole read's records are samples
+        return next(self.samples) if _needs_sample(record, spec) else None
 
 
 def read_inspect_log(
-    path: str | Path, spec: Mapping[str, Any], config: Mapping[str, Any], factors: Sequence[str], strict: bool = False
+    path: str | Path,
+    spec: Mapping[str, Any],
+    config: Mapping[str, Any],
+    factors: Sequence[str],
+    strict: bool = False,
+    attempts: Sequence[str] = (),
 ) -> Shard:
-    """Canonical rows from one Inspect log; unusable samples quarantined with their reason."""
+    """Canonical rows from one Inspect log; unusable samples quarantined with their reason.
+
+    `attempts` are the other logs of the same eval-set task in the directory
+    (see preservation.ingest.sources): when one of them is newer, this log was
+    superseded and none of its samples is used.
+    """
     source = str(path)
     columns = empty_columns(factors)
-    counts = {"records": 0, "valid": 0, "error_status": 0, "sample_error": 0}
+    counts = {"records": 0, "valid": 0, "error_status": 0, "sample_error": 0, "superseded": 0}
     quarantined: list[Quarantined] = []
     pairs: list[dict[str, Any]] = []
     try:
-        log = _read(path, spec.get("max_entry_bytes", DEFAULT_MAX_ENTRY_BYTES))
+        log = _open(path, spec, spec.get("max_entry_bytes", DEFAULT_MAX_ENTRY_BYTES))
+        newer = _superseded_by(path, log.header, attempts)
     except ArchiveError as error:
         quarantined.append(quarantine_file(source, str(error), strict))
         return Shard(rows_to_table(columns, factors), quarantined, _summary(source, counts | {"records": 1}, quarantined, columns))
-    samples = log.samples or []
-    if log.status != "success":
-        reason = f"log status is {log.status!r}, not 'success': excluded"
-        counts["records"] = counts["error_status"] = max(len(samples), 1)
-        quarantined += [reject(Quarantined(source, n, reason, _sample_key(log, s)), strict) for n, s in enumerate(samples, 1)]
-        if not samples:
+    if newer is not None or log.header.status != "success":
+        if newer is not None:
+            key, reason = "superseded", (
+                f"eval-set attempt superseded by the later attempt {newer} of task {log.header.eval.task_id} "
+                f"(this one's status: {log.header.status!r}): excluded"
+            )
+        else:
+            key, reason = "error_status", f"log status is {log.header.status!r}, not 'success': excluded"
+        counts["records"] = counts[key] = max(len(log.records), 1)
+        quarantined += [reject(Quarantined(source, n, reason, _sample_key(log.header, r)), strict) for n, r in enumerate(log.records, 1)]
+        if not log.records:
             quarantined.append(quarantine_file(source, reason, strict))
         return Shard(rows_to_table(columns, factors), quarantined, _summary(source, counts, quarantined, columns))
     behaviour = spec["behaviour"]
-    for position, sample in enumerate(samples, start=1):
-        counts["records"] += 1
-        raw = _sample_key(log, sample)
-        if sample.error is not None:
-            counts["sample_error"] += 1
-            reason = f"sample error: {sample.error.message.splitlines()[0] if sample.error.message else 'unknown'}"
-            quarantined.append(reject(Quarantined(source, position, reason, raw), strict))
-            continue
-        try:
-            trial = finish_trial(_trial(log, sample, spec), config, factors)
-            check_behaviour(behaviour, config)
-            pair = {"study": trial["study"], "behaviour": behaviour, "source_file": source, "source_line": position, "trial_id": trial["trial_id"]}
-            outcome, coded = settle_outcome(_label(sample, spec), _commands(sample), spec.get("coding"), pair, pairs)
-        except MappingError as error:
-            quarantined.append(reject(Quarantined(source, position, str(error), raw), strict))
-            continue
-        counts["valid"] += 1
-        append_row(columns, trial, behaviour, outcome, (source, position), False, factors, coded=coded)
+    try:
+        for position, record in enumerate(log.records, start=1):
+            counts["records"] += 1
+            raw = _sample_key(log.header, record)
+            if (error := _error(record)) is not None:
+                counts["sample_error"] += 1
+                reason = f"sample error: {error.splitlines()[0] if error else 'unknown'}"
+                quarantined.append(reject(Quarantined(source, position, reason, raw), strict))
+                continue
+            sample = log.sample(record, spec)
+            try:
+                trial = finish_trial(_trial(log, sample if sample is not None else record, spec), config, factors)
+                check_behaviour(behaviour, config)
+                pair = {"study": trial["study"], "behaviour": behaviour, "source_file": source, "source_line": position, "trial_id": trial["trial_id"]}
+                commands = _commands(sample) if sample is not None else None
+                outcome, coded = settle_outcome(_label(record, spec), commands, spec.get("coding"), pair, pairs)
+            except MappingError as error:
+                quarantined.append(reject(Quarantined(source, position, str(error), raw), strict))
+                continue
+            counts["valid"] += 1
+            append_row(columns, trial, behaviour, outcome, (source, position), False, factors, coded=coded)
+    except ArchiveError as error:  # a sample entry unreadable part-way: the log is unreadable, as a whole read would say
+        columns, pairs = empty_columns(factors), []
+        quarantined = [quarantine_file(source, str(error), strict)]
+        counts = {key: 0 for key in counts} | {"records": 1}
     return Shard(rows_to_table(columns, factors), quarantined, _summary(source, counts, quarantined, columns), pairs)
 
 
-def _read(path: str | Path, max_entry_bytes: int) -> EvalLog:
+def _open(path: str | Path, spec: Mapping[str, Any], max_entry_bytes: int) -> _Log:
+    """The header and the samples' records, reading no more than the source needs (module docstring)."""
     # Imported on use: inspect_ai takes seconds to import, and every
     # Snakemake start discovers sources through this package.
-    from inspect_ai.log import read_eval_log
+    from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 
-    if str(path).endswith(".eval"):
-        check_archive(path, max_entry_bytes)
+    location = str(path)
+    if not location.endswith(".eval"):
+        log = _reading(read_eval_log, location)
+        return _Log(log, log.samples or [])
+    entries = check_archive(path, max_entry_bytes)
+    header = _reading(read_eval_log, location, header_only=True)
+    summaries = _reading(read_eval_log_sample_summaries, location)
+    if len(summaries) != len({name for name in entries if name.startswith(SAMPLES_DIR) and name.endswith(".json")}):
+        log = _reading(read_eval_log, location)
+        return _Log(log, log.samples or [])
+    summaries.sort(key=_sample_order)
+    wanted = [(s.id, s.epoch) for s in summaries if _error(s) is None and _needs_sample(s, spec)]
+    return _Log(header, summaries, _samples(location, wanted))
+
+
+def _reading(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call an inspect_ai reader; whatever it raises for a damaged log means "unreadable"."""
     try:
-        return read_eval_log(str(path))
-    except Exception as error:  # inspect_ai raises many types for damaged logs; all mean "unreadable"
+        return read(*args, **kwargs)
+    except Exception as error:  # inspect_ai raises many types for damaged logs
         raise ArchiveError(f"inspect_ai cannot read the log: {type(error).__name__}: {error}") from error
 
 
-def _trial(log: EvalLog, sample: EvalSample, spec: Mapping[str, Any]) -> dict[str, Any]:
+def _samples(location: str, keys: Iterable[tuple[int | str, int]]) -> Iterator[EvalSample]:
+    """The full samples `keys` names, in that order, SAMPLE_BATCH at a time.
+
+    One archive reader serves every batch, so the central directory is parsed
+    once: read_eval_log_samples_by_id makes a reader per call, and parsing a
+    20,000-entry directory again per batch doubled the CPU time of a
+    20,000-sample log (and grows with the square of the samples). This is
+    what read_eval_log_samples_by_id does, with the directory kept; the
+    reader and the runner are inspect_ai's private ones (pyproject pins the
+    version).
+    """
+    from inspect_ai._util._async import run_coroutine
+    from inspect_ai._util.async_zip import AsyncZipReader, CentralDirectory
+    from inspect_ai._util.asyncfiles import get_async_filesystem
+    from inspect_ai.log import read_eval_log_samples_by_id_async
+
+    directory: CentralDirectory | None = None
+
+    async def read(batch: list[tuple[int | str, int]]) -> list[EvalSample]:
+        nonlocal directory
+        reader = AsyncZipReader(get_async_filesystem(), location, central_directory=directory)
+        samples = await read_eval_log_samples_by_id_async(location, batch, concurrency=1, exclude_fields=UNUSED_FIELDS, reader=reader)
+        directory = await reader.entries()
+        return samples
+
+    keys = iter(keys)
+    while batch := list(islice(keys, SAMPLE_BATCH)):
+        yield from _reading(run_coroutine, read(batch))
+
+
+def _sample_order(record: Record) -> tuple[int, str]:
+    """read_eval_log's order for an `.eval` log's samples: epoch, then id (numbers zero-padded)."""
+    return record.epoch, record.id if isinstance(record.id, str) else str(record.id).zfill(20)
+
+
+def _needs_sample(record: Record, spec: Mapping[str, Any]) -> bool:
+    """Whether the trial needs the full sample: a transcript to code, or metadata a summary may have shortened."""
+    if "coding" in spec:
+        return True
+    keys = [field["metadata"] for field in spec.get("fields", {}).values() if "metadata" in field]
+    return any(isinstance(record.metadata.get(key), str) for key in keys)
+
+
+def _superseded_by(path: str | Path, header: EvalLog, attempts: Sequence[str]) -> str | None:
+    """The file name of the latest attempt of this log's eval-set task, when it is another log.
+
+    eval_set seeds each retry of a task from its previous attempt, so only
+    the latest attempt counts (as inspect_ai itself takes it). Latest means
+    created last; headers record `created` to the second, so a retry made
+    within the same second wins by its status (eval_set retries only a task
+    whose attempt did not succeed), then by file name. An attempt whose
+    header cannot be read cannot be the latest (its own job quarantines it).
+    """
+    from inspect_ai.log import read_eval_log
+
+    def rank(log: EvalLog, name: str) -> tuple[datetime, bool, str]:
+        return datetime.fromisoformat(log.eval.created), log.status == "success", Path(name).name
+
+    ranked = [(rank(header, str(path)), str(path))]
+    for name in attempts:
+        try:
+            ranked.append((rank(_reading(read_eval_log, name, header_only=True), name), name))
+        except ArchiveError:
+            continue
+    latest = max(ranked)[1]
+    return None if latest == str(path) else Path(latest).name
+
+
+def _trial(log: _Log, record: Record, spec: Mapping[str, Any]) -> dict[str, Any]:
     def lookup(kind: str, key: str) -> Any:
-        where = {"task_arg": log.eval.task_args, "metadata": sample.metadata or {}, "spec": log.eval.model_dump()}[kind]
+        where = {"task_arg": lambda: log.header.eval.task_args, "metadata": lambda: record.metadata or {}, "spec": lambda: log.eval_spec}[kind]()
         if key not in where:
             raise MappingError(f"{kind} {key!r} not found in the log")
         return where[key]
@@ -106,16 +269,22 @@ def _trial(log: EvalLog, sample: EvalSample, spec: Mapping[str, Any]) -> dict[st
     return {
         "study": spec["study"],
         "scenario": spec["scenario"],
-        "trial_id": f"{log.eval.eval_id}:{sample.id}:{sample.epoch}",
+        "trial_id": _sample_key(log.header, record),
         **resolve_fields(fields, lookup),
     }
 
 
-def _label(sample: EvalSample, spec: Mapping[str, Any]) -> int | None:
+def _error(record: Record) -> str | None:
+    """A sample's error message ("" when it has none), or None: a summary holds it as text."""
+    error = record.error
+    return error if error is None or isinstance(error, str) else error.message
+
+
+def _label(record: Record, spec: Mapping[str, Any]) -> int | None:
     outcome = spec.get("outcome")
     if outcome is None:
         return None
-    score = (sample.scores or {}).get(outcome["scorer"])
+    score = (record.scores or {}).get(outcome["scorer"])
     if score is None:
         raise MappingError(f"sample has no score from scorer {outcome['scorer']!r}")
     return int(mapped(score.value, outcome["values"], f"scorer {outcome['scorer']!r}"))
@@ -130,8 +299,8 @@ def _commands(sample: EvalSample) -> list[str]:
     ]
 
 
-def _sample_key(log: EvalLog, sample: EvalSample) -> str:
-    return f"{log.eval.eval_id}:{sample.id}:{sample.epoch}"
+def _sample_key(log: EvalLog, record: Record) -> str:
+    return f"{log.eval.eval_id}:{record.id}:{record.epoch}"
 
 
 def _summary(source: str, counts: Mapping[str, int], quarantined: list[Quarantined], columns: Mapping[str, list[Any]]) -> dict[str, Any]:
