@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import yaml
 
 from conftest import REPO, copy_workflow, run_snakemake
