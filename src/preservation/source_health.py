@@ -5,10 +5,11 @@ record quarantined for one reason, a layout the importer did not recognise, a
 setting that excluded everything. Each shard (one raw file or import unit)
 and each source is checked after ingestion: one that read nothing, used
 nothing, or quarantined more than half of what it read gets a warning naming
-it and its most common quarantine reasons. A study whose trials come both
-from logs and from published figures rebuilt as trials is warned about too:
-models pool the two, which double-counts if they are the same runs. In strict
-mode any such warning stops the run.
+it and its most common quarantine reasons. A study with trials from logs
+and also published figures is warned about too: rates keep them apart, but
+models fit figures rebuilt from k/n beside the logged trials, which counts the
+same runs twice if that is what they are. In strict mode any such warning
+stops the run.
 """
 
 from __future__ import annotations
