@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, load_config, run_snakemake, trial, write_jsonl
-from preservation.configuration import ConfigError, check_config, config_problems, raw_names, repeated_keys, schema_problems
+from preservation.configuration import ConfigError, check_config, config_problems, raw_names, repeated_keys, schema_problems, sorted_keys
 
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -161,3 +161,9 @@ def test_a_misspelt_key_stops_the_run_with_one_line_and_no_schema_dump(workflow_
     assert "`ci_levle` is not a key of the top level; did you mean `ci_level`?" in output
     assert "required property" not in output and "Failed validating" not in output and "$schema" not in output
     assert "Traceback" not in output and 'File "' not in output
+
+
+def test_sorted_keys_orders_every_mapping_and_keeps_sequences() -> None:
+    value = {"b": {"y": 1, "x": [{"d": 1, "c": 2}]}, "a": (2, 1)}
+    ordered = sorted_keys(value)
+    assert repr(ordered) == "{'a': (2, 1), 'b': {'x': [{'c': 2, 'd': 1}], 'y': 1}}" and ordered == value

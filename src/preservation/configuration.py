@@ -16,9 +16,9 @@ one value per key. A default of one format's key sits in that format's
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
-import copy
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,18 @@ def check_config(config: MutableMapping[str, Any], schema_path: str | Path, file
     problems = [*repeated_keys(files), *(refused or config_problems(config))]
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+def sorted_keys(value: Any) -> Any:
+    """A config value as a rule parameter, with every mapping's keys in sorted order.
+
+    Snakemake compares params by their repr, and key order in the YAML is no change.
+    """
+    if isinstance(value, Mapping):
+        return {key: sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(sorted_keys(item) for item in value)
+    return value
 
 
 def fill_defaults(config: MutableMapping[str, Any], schema: Mapping[str, Any]) -> None:

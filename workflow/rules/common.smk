@@ -1,13 +1,11 @@
 # Paths and the raw files found under raw_dir; shared by every stage.
-import json
 import os
 import sys
-from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
 from preservation.code_version import code_version
-from preservation.configuration import ConfigError, check_config, raw_names
+from preservation.configuration import ConfigError, check_config, raw_names, sorted_keys
 from preservation.ingest.sources import FORMATS, absent_sources, discover_units, empty_sources
 from preservation.records import factor_names
 from preservation.run_report import current_summary
@@ -41,21 +39,6 @@ IMPORT_UNITS = {(unit.format, unit.name): unit for unit in discover_units(config
 EMPTY_SOURCES = empty_sources(config, list(IMPORT_UNITS.values()))
 
 
-# Config reaches a job through its rule's params alone, exactly the values its
-# script reads: Snakemake re-runs a job when its params change, and does not
-# track `snakemake.config`, which no script reads (tests/test_config_route.py).
-def sorted_keys(value):
-    """A config value as a parameter, with every mapping's keys in sorted order.
-
-    Snakemake compares params by their repr, and key order in the YAML is no change.
-    """
-    if isinstance(value, Mapping):
-        return {key: sorted_keys(value[key]) for key in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        return type(value)(sorted_keys(item) for item in value)
-    return value
-
-
 def code_of(script, *notebooks):
     """The package code a rule's script (and notebook) runs, as a parameter of the rule.
 
@@ -65,6 +48,9 @@ def code_of(script, *notebooks):
     return code_version(SCRIPTS / script, *notebooks)
 
 
+# Config reaches a job through its rule's params alone, exactly the values its
+# script reads: Snakemake re-runs a job when its params change, and does not
+# track `snakemake.config`, which no script reads (tests/test_config_route.py).
 # The declared behaviours and levels every importer checks records against.
 LEVELS = sorted_keys({name: config[name] for name in ("behaviours", "peer_levels", "factors")})
 FACTORS = factor_names(config)

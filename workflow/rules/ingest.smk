@@ -59,7 +59,7 @@ rule gather_trials:
     params:
         strict=config["strict"],
         factors=FACTORS,
-        empty_sources=json.dumps(EMPTY_SOURCES, sort_keys=True),
+        empty_sources=sorted_keys(EMPTY_SOURCES),
         shard_dir=lambda wildcards, output: str(Path(output.trials).parent / "shards"),
         shards=current_shards(),
         code=code_of("gather_trials.py"),

@@ -11,7 +11,7 @@ rule run_summary:
     output:
         summary=report(f"{PROCESSED}/run_summary.md", caption="../report/run_summary.rst", category="Run"),
     params:
-        absent=json.dumps(absent_sources(config), sort_keys=True),
+        absent=sorted_keys(absent_sources(config)),
         code=code_of("run_summary.py"),
     log:
         "logs/run_summary.log",

@@ -1,7 +1,5 @@
 """Snakemake adapter: gather shards into the canonical table, quarantine and run summary."""
 
-import json
-
 from preservation.ingest.published import read_catalogues
 from preservation.quarantine import write_quarantine
 from preservation.runlog import job_logger
@@ -15,7 +13,7 @@ warnings = health_warnings(
     snakemake.input.quarantines,
     snakemake.input.tables,
     snakemake.input.catalogues,
-    json.loads(snakemake.params.empty_sources),
+    snakemake.params.empty_sources,
 )
 check_health(warnings, snakemake.params.strict)
 _, quarantined, summary = gather(

@@ -11,6 +11,6 @@ from preservation.runlog import job_logger
 logger = job_logger("summary", snakemake.log)
 ingest = json.loads(Path(snakemake.input.ingest).read_text(encoding="utf-8"))
 claims = json.loads(Path(snakemake.input.claims).read_text(encoding="utf-8"))
-text = run_report(ingest, pd.read_csv(snakemake.input.fits), claims, json.loads(snakemake.params.absent))
+text = run_report(ingest, pd.read_csv(snakemake.input.fits), claims, snakemake.params.absent)
 Path(snakemake.output.summary).write_text(text, encoding="utf-8")
 logger.info("wrote %s", snakemake.output.summary)
