@@ -2,58 +2,49 @@
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from preservation.quarantine import IngestError, Quarantined, write_quarantine
+from preservation.quarantine import IngestError
 from preservation.records import trial_schema
 from preservation.source_health import check_health, health_warnings, pooled_study_warnings
 from preservation.writers import write_table
 
 
-def shard(directory: Path, name: str, source: str | None, records: int, reasons: list[str], rows: int) -> Path:
-    """A shard's summary and quarantine files as an import job writes them."""
-    summary = {"file": f"raw/{name}", "records": records, "quarantined": len(reasons), "rows": rows, **({"source": source} if source else {})}
-    (directory / f"{name}.summary.json").write_text(json.dumps(summary))
-    write_quarantine([Quarantined(f"raw/{name}", i + 1, reason, "") for i, reason in enumerate(reasons)], directory / f"{name}.quarantine.jsonl")
-    return directory
+def shard(name: str, source: str | None, records: int, reasons: list[str], rows: int) -> dict[str, object]:
+    """A shard's summary as gather returns it, with its quarantine reasons counted."""
+    return {"file": f"raw/{name}", "records": records, "quarantined": len(reasons), "rows": rows,
+            "quarantine_reasons": dict(Counter(reasons)), **({"source": source} if source else {})}
 
 
-def warnings_of(directory: Path, **kwargs: object) -> list[str]:
-    return health_warnings(sorted(directory.glob("*.summary.json")), sorted(directory.glob("*.quarantine.jsonl")), [], **kwargs)
+def warnings_of(*shards: dict[str, object], **kwargs: object) -> list[str]:
+    return health_warnings(list(shards), [], **kwargs)
 
 
-def test_a_healthy_source_gives_no_warning(tmp_path: Path) -> None:
-    shard(tmp_path, "a", "robot", 10, ["run tagged 'error'"], 9)
-    assert warnings_of(tmp_path) == []
+def test_a_healthy_source_gives_no_warning() -> None:
+    assert warnings_of(shard("a", "robot", 10, ["run tagged 'error'"], 9)) == []
 
 
-def test_a_source_that_quarantined_everything_is_named_with_its_top_reasons(tmp_path: Path) -> None:
-    shard(tmp_path, "a", "robot", 3, ["run tagged 'mock'", "run tagged 'mock'", "run tagged 'error'"], 0)
-    assert warnings_of(tmp_path) == [
+def test_a_source_that_quarantined_everything_is_named_with_its_top_reasons() -> None:
+    assert warnings_of(shard("a", "robot", 3, ["run tagged 'mock'", "run tagged 'mock'", "run tagged 'error'"], 0)) == [
         "source 'robot': no usable trials: all 3 records quarantined (top reasons: 2 x run tagged 'mock'; 1 x run tagged 'error')"
     ]
 
 
-def test_more_than_half_quarantined_is_a_warning_and_half_is_not(tmp_path: Path) -> None:
-    shard(tmp_path, "a", "x", 4, ["bad", "bad"], 2)
-    assert warnings_of(tmp_path) == []
-    shard(tmp_path, "a", "x", 4, ["bad", "bad", "bad"], 1)
-    assert warnings_of(tmp_path) == ["source 'x': 3 of 4 records quarantined (top reasons: 3 x bad)"]
+def test_more_than_half_quarantined_is_a_warning_and_half_is_not() -> None:
+    assert warnings_of(shard("a", "x", 4, ["bad", "bad"], 2)) == []
+    assert warnings_of(shard("a", "x", 4, ["bad", "bad", "bad"], 1)) == ["source 'x': 3 of 4 records quarantined (top reasons: 3 x bad)"]
 
 
-def test_a_failing_unit_of_a_healthy_source_is_named_on_its_own(tmp_path: Path) -> None:
-    shard(tmp_path, "a", "robot", 20, [], 20)
-    shard(tmp_path, "b", "robot", 2, ["no condition"] * 2, 0)
-    assert warnings_of(tmp_path) == ["source 'robot', raw/b: no usable trials: all 2 records quarantined (top reasons: 2 x no condition)"]
+def test_a_failing_unit_of_a_healthy_source_is_named_on_its_own() -> None:
+    assert warnings_of(shard("a", "robot", 20, [], 20), shard("b", "robot", 2, ["no condition"] * 2, 0)) == ["source 'robot', raw/b: no usable trials: all 2 records quarantined (top reasons: 2 x no condition)"]
 
 
-def test_a_file_that_read_nothing_and_a_source_found_empty_are_warned_about(tmp_path: Path) -> None:
-    shard(tmp_path, "empty.jsonl", None, 0, [], 0)
-    assert warnings_of(tmp_path, empty_sources={"robot": "data/raw/robot"}) == [
+def test_a_file_that_read_nothing_and_a_source_found_empty_are_warned_about() -> None:
+    assert warnings_of(shard("empty.jsonl", None, 0, [], 0), empty_sources={"robot": "data/raw/robot"}) == [
         "source 'robot': path data/raw/robot exists but holds nothing its format reads: no trials from it",
         "source 'raw/empty.jsonl': read no records",
     ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ def gather(
     candidates = _repeated_keys(paths, schema)
     keep, duplicates, conflicts = resolve_duplicates(candidates)
     dropped = candidates.loc[~keep.to_numpy(), list(PROVENANCE_COLUMNS)].drop_duplicates()
-    quarantined = [record for path in sorted(map(str, quarantine_paths)) for record in read_quarantine(path)]
+    rejected = {_stem(path, ".quarantine.jsonl"): read_quarantine(path) for path in sorted(map(str, quarantine_paths))}
+    quarantined = [record for records in rejected.values() for record in records]
     quarantined.extend(reject(record, strict) for record in conflicts)
     if conflicts:
         log.warning(
@@ -71,6 +73,8 @@ def gather(
             "; ".join(_shown(conflicts)),
         )
     summaries = {_stem(path, ".summary.json"): json.loads(Path(path).read_text(encoding="utf-8")) for path in map(str, summary_paths)}
+    for stem, summary in summaries.items():  # why each shard set records aside, for the source checks and the reader
+        summary["quarantine_reasons"] = dict(sorted(Counter(record.reason for record in rejected.get(stem, [])).items()))
     conflicting = {(record.file, record.line) for record in conflicts}
     counts = {"records": 0, "trials": 0, "rows": 0}
     tables = []

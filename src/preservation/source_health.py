@@ -15,7 +15,6 @@ stops the run.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from preservation.quarantine import IngestError, read_quarantine
+from preservation.quarantine import IngestError
 
 # More than this share of a source's records quarantined is a warning.
 QUARANTINE_SHARE = 0.5
@@ -36,35 +35,33 @@ def source_of(summary: Mapping[str, Any]) -> str:
 
 
 def health_warnings(
-    summary_paths: Sequence[str | Path],
-    quarantine_paths: Sequence[str | Path],
+    files: Sequence[Mapping[str, Any]],
     table_paths: Sequence[str | Path],
     catalogue_paths: Sequence[str | Path] = (),
     empty_sources: Mapping[str, str] | None = None,
 ) -> list[str]:
     """One line per source, or unit of an otherwise sound source, that yielded too little; per source found empty; per pooled study.
 
-    `summary_paths` and `quarantine_paths` are the shards' files in the same
-    order; `empty_sources` maps a configured source whose path exists but holds
-    nothing its format reads to that path.
+    `files` are the shard summaries as gathered (preservation.shards.gather,
+    with each shard's `quarantine_reasons`); `empty_sources` maps a configured
+    source whose path exists but holds nothing its format reads to that path.
     """
-    by_source: dict[str, list[tuple[dict[str, Any], Counter[str]]]] = defaultdict(list)
-    for summary_path, quarantine_path in zip(sorted(map(str, summary_paths)), sorted(map(str, quarantine_paths)), strict=True):
-        summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
-        by_source[source_of(summary)].append((summary, Counter(record.reason for record in read_quarantine(quarantine_path))))
+    by_source: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for shard in files:
+        by_source[source_of(shard)].append(shard)
     warnings = [
         f"source {source!r}: path {path} exists but holds nothing its format reads: no trials from it"
         for source, path in sorted((empty_sources or {}).items())
     ]
-    for source, parts in sorted(by_source.items()):
-        problem = _problem(sum(s["records"] for s, _ in parts), sum(s["quarantined"] for s, _ in parts), sum(s["rows"] for s, _ in parts))
+    for source, shards in sorted(by_source.items()):
+        problem = _problem(sum(s["records"] for s in shards), sum(s["quarantined"] for s in shards), sum(s["rows"] for s in shards))
         if problem:
-            warnings.append(f"source {source!r}: {problem}{_reasons(sum((r for _, r in parts), Counter()))}")
+            warnings.append(f"source {source!r}: {problem}{_reasons(sum((Counter(s['quarantine_reasons']) for s in shards), Counter()))}")
         else:  # a source that passes can still hide a unit that yielded nothing
             warnings += [
-                f"source {source!r}, {summary['file']}: {unit_problem}{_reasons(reasons)}"
-                for summary, reasons in parts
-                if (unit_problem := _problem(summary["records"], summary["quarantined"], summary["rows"]))
+                f"source {source!r}, {shard['file']}: {unit_problem}{_reasons(Counter(shard['quarantine_reasons']))}"
+                for shard in shards
+                if (unit_problem := _problem(shard["records"], shard["quarantined"], shard["rows"]))
             ]
     return warnings + pooled_study_warnings(table_paths, catalogue_paths)
 

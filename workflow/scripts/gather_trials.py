@@ -8,14 +8,6 @@ from preservation.source_health import check_health, health_warnings
 from preservation.writers import write_json
 
 logger = job_logger("gather", snakemake.log)
-warnings = health_warnings(
-    snakemake.input.summaries,
-    snakemake.input.quarantines,
-    snakemake.input.tables,
-    snakemake.input.catalogues,
-    snakemake.params.empty_sources,
-)
-check_health(warnings, snakemake.params.strict)
 _, quarantined, summary = gather(
     snakemake.input.tables,
     snakemake.input.quarantines,
@@ -24,6 +16,8 @@ _, quarantined, summary = gather(
     snakemake.params.strict,
     output=snakemake.output.trials,
 )
+warnings = health_warnings(summary["files"], snakemake.input.tables, snakemake.input.catalogues, snakemake.params.empty_sources)
+check_health(warnings, snakemake.params.strict)
 stale = remove_stale_shards(snakemake.params.shard_dir, snakemake.params.shards)
 write_quarantine(quarantined, snakemake.output.quarantine)
 write_json({**summary, "warnings": warnings, "stale_shards_removed": stale}, snakemake.output.summary)
