@@ -76,3 +76,24 @@ def expand_trials(cells: pd.DataFrame, study: str = "sim", behaviour: str = "sim
     reps["scenario"] = "sim"
     reps["trial_id"] = [f"t{i:07d}" for i in range(len(reps))]
     return reps.drop(columns=["k", "n"])
+
+
+def draw_counts(
+    rng: np.random.Generator,
+    X: np.ndarray,
+    beta: np.ndarray,
+    sd: Sequence[float],
+    groups: Sequence[np.ndarray],
+    n_levels: Sequence[int],
+    n: np.ndarray,
+) -> np.ndarray:
+    """New successes per cell from a fitted GLMM: fresh random intercepts N(0, sd_f^2) for every
+    level of each grouping factor, then k ~ Binomial(n, expit(X beta + sum_f u_f[group_f])).
+
+    The parametric bootstrap and the power simulation both draw their data sets here, so both
+    simulate exactly the model the estimator fits (as lme4's ``simulate()`` with ``use.u = FALSE``).
+    """
+    eta = np.asarray(X, dtype=float) @ np.asarray(beta, dtype=float)
+    for scale, codes, levels in zip(sd, groups, n_levels, strict=True):
+        eta = eta + scale * rng.standard_normal(levels)[np.asarray(codes)]
+    return rng.binomial(np.asarray(n, dtype=np.int64), special.expit(eta))
