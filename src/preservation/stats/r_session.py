@@ -15,48 +15,62 @@ from pathlib import Path
 
 SKIPPED = "skipped: Rscript/lme4 not found"
 SWITCHED_OFF = "skipped: models.crosscheck is false"
+METAFOR_SKIPPED = "skipped: Rscript/metafor not found"
 # What glmer_crosscheck.R writes (R's write.csv quotes the header).
 ESTIMATES_HEADER = '"fit_id","kind","index","estimate","se","seconds","singular","message"'
+METAFOR_HEADER = '"analysis","method","parameter","value","message"'
 # Single-threaded BLAS: threaded reductions are one source of run-to-run variation in glmer's last digits.
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def glmer_unavailable(rscript: str = "Rscript") -> str | None:
     """None when Rscript with lme4 can be run, else the reason it cannot."""
+    return None if _has_package(rscript, "lme4") else SKIPPED
+
+
+def metafor_unavailable(rscript: str = "Rscript") -> str | None:
+    """None when Rscript with metafor (and the lme4 its rma.glmm uses) can be run, else the reason it cannot."""
+    return None if _has_package(rscript, "metafor") and _has_package(rscript, "lme4") else METAFOR_SKIPPED
+
+
+def _has_package(rscript: str, package: str) -> bool:
     exe = shutil.which(rscript)
     if exe is None:
-        return SKIPPED
+        return False
     probe = subprocess.run(
-        [exe, "-e", 'quit(status = if (requireNamespace("lme4", quietly = TRUE)) 0 else 1)'],
+        [exe, "-e", f'quit(status = if (requireNamespace("{package}", quietly = TRUE)) 0 else 1)'],
         capture_output=True, text=True, check=False,
     )
-    return None if probe.returncode == 0 else SKIPPED
+    return probe.returncode == 0
 
 
 def run_glmer_script(script: str | Path, spec: str | Path, estimates: str | Path, rscript: str = "Rscript") -> None:
-    """Fit every fit listed in ``spec`` with glmer, writing ``estimates``; RuntimeError when R fails."""
+    """Run ``rscript script spec estimates`` (glmer or metafor on the inputs ``spec`` lists); RuntimeError when R fails."""
     run = subprocess.run([rscript, str(script), str(spec), str(estimates)], capture_output=True, text=True, check=False,
                          env={**os.environ, **SINGLE_THREAD})
     if run.returncode != 0:
         raise RuntimeError(f"Rscript failed ({run.returncode}): {run.stderr.strip()}")
 
 
-def glmer_status(script: str | Path, spec: str | Path, estimates: str | Path, rscript: str | None) -> str:
+def glmer_status(script: str | Path, spec: str | Path, estimates: str | Path, rscript: str | None,
+                 engine: str = "glmer") -> str:
     """Run the cross-check when it is on, R can run it and there is a fit: "ok", or why not.
 
-    ``estimates`` is always written: glmer's estimates, or only the header.
+    ``estimates`` is always written: the R engine's estimates, or only the header.
+    ``engine="metafor"`` runs the meta-analysis check (metafor_crosscheck.R) instead.
     """
+    unavailable, header = (metafor_unavailable, METAFOR_HEADER) if engine == "metafor" else (glmer_unavailable, ESTIMATES_HEADER)
     with open(spec, encoding="utf-8", newline="") as handle:
         fits = sum(1 for _ in csv.DictReader(handle))
     if rscript is None or not fits:
         reason = SWITCHED_OFF if rscript is None else "ok"  # switched off, or nothing to fit
     else:
-        reason = glmer_unavailable(rscript)
+        reason = unavailable(rscript)
         if reason is None:
             try:
                 run_glmer_script(script, spec, estimates, rscript)
                 return "ok"
             except RuntimeError as error:
-                reason = f"glmer run failed: {error}"
-    Path(estimates).write_text(ESTIMATES_HEADER + "\n", encoding="utf-8")
+                reason = f"{engine} run failed: {error}"
+    Path(estimates).write_text(header + "\n", encoding="utf-8")
     return reason
