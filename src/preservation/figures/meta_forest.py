@@ -1,0 +1,73 @@
+"""Forest plot of a cross-study meta-analysis: each unit's odds ratio, then the pooled estimate.
+
+One panel per analysis (a contrast for one behaviour): every unit (study x
+model) with its odds ratio and Wald interval on the log-OR scale (with the
+continuity correction the log-OR model used, marked), then the primary
+pooled estimate as a diamond spanning its interval, with the prediction
+interval as a line through it. Units left out (no events in either arm) are
+named above the plot.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon
+from scipy import stats
+
+from preservation.figures.marks import EDGE_WIDTH, MARKER_SIZE
+from preservation.figures.rows import Panel, ValueColumn, row_chart
+from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
+from preservation.labels import pretty
+
+
+def _or_text(value: float, low: float, high: float) -> str:
+    return f"{value:.2g} [{low:.2g}, {high:.2g}]"
+
+
+def plot_meta_forest(units: pd.DataFrame, pooled: pd.DataFrame, level: float) -> plt.Figure:
+    """Units and the primary pooled row of every analysis, as odds ratios on a log axis."""
+    apply_style()
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    primary = pooled[pooled["primary"].astype(str).str.lower() == "true"] if len(pooled) else pooled
+    panels, parts = [], []
+    excluded = units[units["excluded"].fillna("") != ""]
+    for analysis, row in (primary.set_index("analysis").iterrows() if len(primary) else []):
+        kept = units[(units["analysis"] == analysis) & (units["excluded"].fillna("") == "")].reset_index(drop=True)
+        low, high = np.exp(kept["yi"] - z * np.sqrt(kept["vi"])), np.exp(kept["yi"] + z * np.sqrt(kept["vi"]))
+        texts = [_or_text(o, lo, hi) + ("*" if a > 0 else "") for o, lo, hi, a in zip(np.exp(kept["yi"]), low, high, kept["added"])]
+        texts.append(_or_text(row["odds_ratio"], row["or_ci_low"], row["or_ci_high"]))
+        labels = [*kept["unit"], f"pooled ({row['method']}), PI {row['or_pi_low']:.2g}-{row['or_pi_high']:.2g}"]
+        title = f"{pretty(row['treatment'])} vs not: {pretty(row['behaviour'])} (tau² {row['tau2']:.2f}, I² {row['i2']:.0f}%)"
+        panels.append(Panel(title, labels, [ValueColumn("OR [CI]", texts)]))
+        parts.append((kept, low, high, row))
+    notes = []
+    if len(excluded):
+        notes.append("Not pooled (no information on the odds ratio): " + "; ".join(f"{u} ({why})" for u, why in zip(excluded["unit"], excluded["excluded"])))
+    if any((part[0]["added"] > 0).any() for part in parts):
+        notes.append("* 1/2 added to every cell (a zero cell)")
+    if not panels:
+        panels = [Panel("no analysis with two or more units", [])]
+    legend = [Line2D([], [], marker="D", linestyle="-", color=PALETTE[3], markersize=MARKER_SIZE, label="pooled; line: prediction interval")]
+    fig, axes = row_chart(panels, COLUMN_WIDTH_IN, legend=legend if parts else (), note=". ".join(notes))
+    lows, highs = [], []
+    for ax, (kept, low, high, row) in zip(axes, parts, strict=False):
+        for position, (value, lo, hi) in enumerate(zip(np.exp(kept["yi"]), low, high)):
+            ax.errorbar(value, position, xerr=[[value - lo], [hi - value]], fmt="s", color=PALETTE[0], markersize=MARKER_SIZE,
+                        elinewidth=0.8, capsize=1.5, markeredgewidth=EDGE_WIDTH)
+        y = len(kept)
+        ax.plot([row["or_pi_low"], row["or_pi_high"]], [y, y], color=PALETTE[3], linewidth=0.8)
+        ax.add_patch(Polygon([(row["or_ci_low"], y), (row["odds_ratio"], y - 0.3), (row["or_ci_high"], y), (row["odds_ratio"], y + 0.3)],
+                             closed=True, color=PALETTE[3]))
+        ax.axvline(1, color="0.5", linestyle="--", linewidth=0.7)
+        sns.despine(ax=ax)
+        lows += [*low, row["or_pi_low"]]
+        highs += [*high, row["or_pi_high"]]
+    axes[-1].set_xscale("log")
+    if lows:
+        axes[-1].set_xlim(10 ** (min(np.log10(min(lows)), 0) - 0.15), 10 ** (max(np.log10(max(highs)), 0) + 0.15))
+    axes[-1].set_xlabel("odds ratio (log scale)")
+    return fig
