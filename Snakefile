@@ -15,6 +15,8 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/planning.smk"
+include: "workflow/rules/meta.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/summary.smk"
 
@@ -28,6 +30,10 @@ rule all:
             f"{PROCESSED}/models/{{table}}.csv",
             table=("fixed_effects", "random_effects", "fits", "gee", "contrasts", "engine_agreement"),
         ),
+        expand(f"{PROCESSED}/planning/{{table}}.csv", table=("power", "power_smallest", "rate_precision")),
+        f"{PROCESSED}/models/bootstrap_intervals.csv",
+        expand(f"{PROCESSED}/meta/{{table}}.csv", table=("units", "pooled", "engine_agreement")),
+        expand(f"{FIGURES}/{{name}}.{{ext}}", name=("power", "meta_forest"), ext=("pdf", "png")),
         expand("paper/tables/{table}.tex", table=("glmm_fixed_effects", "gee", "contrasts")),
         # Label/coder agreement: no rows unless a present source declares a detector.
         f"{PROCESSED}/coding_agreement.csv",

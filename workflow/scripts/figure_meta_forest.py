@@ -1,0 +1,13 @@
+"""Snakemake adapter: meta-analysis units and pooled rows -> forest plot (PDF + PNG)."""
+
+import pandas as pd
+
+from preservation.figures.meta_forest import plot_meta_forest
+from preservation.figures.style import save_figure
+from preservation.runlog import job_logger
+
+logger = job_logger("figure", snakemake.log)  # noqa: F821
+units = pd.read_csv(snakemake.input.units, keep_default_na=False, na_values=["NA"])  # noqa: F821
+fig = plot_meta_forest(units, pd.read_csv(snakemake.input.pooled), snakemake.params.level)  # noqa: F821
+save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+logger.info("wrote %s and %s", snakemake.output.pdf, snakemake.output.png)  # noqa: F821
