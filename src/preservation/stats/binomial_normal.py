@@ -69,11 +69,26 @@ class _Deviance:
         scale = tau * self.sign
         k, n = self.k, self.n
         u = self.u.copy()
-        for _ in range(100):  # Newton on the penalised deviance, a convex function of u
+
+        def penalised(u_: np.ndarray) -> np.ndarray:
+            eta_ = base + scale * u_
+            return (k * np.logaddexp(0, -eta_) + (n - k) * np.logaddexp(0, eta_)).sum(axis=0) + 0.5 * u_ * u_
+
+        value = penalised(u)
+        for _ in range(100):  # Newton on the penalised deviance (convex in u), halving a unit's step where it overshoots
             mu = special.expit(base + scale * u)
             prec = 1 + (scale * scale * n * mu * (1 - mu)).sum(axis=0)
             step = ((scale * (k - n * mu)).sum(axis=0) - u) / prec
-            u = u + step
+            candidate = u + step
+            new_value = penalised(candidate)
+            for _ in range(50):
+                worse = new_value > value + 1e-12 * np.abs(value)
+                if not worse.any():
+                    break
+                step = np.where(worse, step / 2, step)
+                candidate = u + step
+                new_value = penalised(candidate)
+            u, value = candidate, new_value
             if np.max(np.abs(step)) < 1e-12:
                 break
         self.u = u
