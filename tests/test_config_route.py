@@ -31,14 +31,17 @@ READS_CONFIG = re.compile(r"snakemake\s*[.@]\s*config\b")
 # import jobs of the source whose key is edited: its spec is their param.
 SOURCE = "<the source's import jobs>"
 IMPORTERS = ("ingest_trial_log", "ingest_published", "import_shard")
-LEVEL_READERS = (*IMPORTERS, "glmm", "gee")  # declared levels: record checks, and the models' level order
-PROCESSED_WRITERS = (*IMPORTERS, "gather_trials", "coding_agreement", "rates", "model_cells", "glmm", "gee", "contrasts", "glmer", "engine_agreement")
-FIGURES = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "figure_rate_heatmap", "figure_forest")
+LEVEL_READERS = (*IMPORTERS, "glmm", "gee", "power", "bootstrap")  # declared levels: record checks, and the models' level order
+PROCESSED_WRITERS = (*IMPORTERS, "gather_trials", "coding_agreement", "rates", "model_cells", "glmm", "gee", "contrasts", "glmer", "engine_agreement",
+                     "power", "bootstrap", "meta_analysis", "metafor", "meta_agreement")
+FIGURES = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "figure_rate_heatmap", "figure_forest",
+           "figure_power", "figure_meta_forest")
 PAPER_RULES = ("paper_numbers", "paper_tables", "claims", "analysis_notebook", "analysis_html", "paper_pdf")
-BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "analysis_notebook")
-LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "analysis_notebook", "glmm", "gee", "contrasts")
+BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "analysis_notebook", "meta_analysis")
+LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "analysis_notebook", "glmm", "gee", "contrasts",
+         "power", "bootstrap", "meta_analysis", "figure_meta_forest")
 INTERVAL = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "analysis_notebook")
-CELL_KEYS = ("model_cells", "glmm", "gee")  # formula and groups choose the counted columns
+CELL_KEYS = ("model_cells", "glmm", "gee", "power", "bootstrap")  # formula and groups choose the counted columns
 
 # (dotted key, new value, readers). A key that names a directory also has
 # the files under it copied to the new name, as a user moving data would.
@@ -59,13 +62,32 @@ EDITS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("models.formulas", {"palisade_2025": "outcome ~ instructed"}, CELL_KEYS),
     ("models.groups", ["model", "scenario"], CELL_KEYS),
     ("models.nagq", 2, ("glmm",)),
-    ("models.reference_levels.goal_conflict", "yes", ("glmm", "gee")),
-    ("models.reference_levels.urgency", "replacement", ("glmm", "gee")),
-    ("models.include_reconstructed", False, ("glmm", "gee", "contrasts")),
+    ("models.reference_levels.goal_conflict", "yes", ("glmm", "gee", "power", "bootstrap")),
+    ("models.reference_levels.urgency", "replacement", ("glmm", "gee", "power", "bootstrap")),
+    ("models.include_reconstructed", False, ("glmm", "gee", "contrasts", "power", "bootstrap")),
     ("models.gee_cluster", "scenario", ("model_cells", "gee")),
     ("models.boschloo_max_product", 1000, ("contrasts",)),
-    ("models.rscript", "/usr/lib/R/bin/Rscript", ("glmer",)),
-    ("models.crosscheck", False, ("glmm", "glmer")),
+    ("models.rscript", "/usr/lib/R/bin/Rscript", ("glmer", "metafor")),
+    ("models.crosscheck", False, ("glmm", "glmer", "metafor")),
+    ("power.study", "pan_2024_self_replication", ("power",)),
+    ("power.behaviour", "blackmail", ("power",)),
+    ("power.term", "(Intercept)", ("power",)),
+    ("power.scenarios.as_fitted", {"instructed=true": -1.0}, ("power",)),
+    ("power.scenarios.odds_halved.instructed=true", -0.5, ("power",)),
+    ("power.trials", [10, 20], ("power",)),
+    ("power.levels.model", [4], ("power",)),
+    ("power.simulations", 50, ("power",)),
+    ("power.alpha", 0.01, ("power",)),
+    ("power.target", 0.9, ("power", "figure_power")),
+    ("power.test", "lr", ("power",)),
+    ("power.seed", 7, ("power",)),
+    ("rate_precision.rates", [0.1], ("power",)),
+    ("rate_precision.half_widths", [0.02], ("power",)),
+    ("rate_precision.trials", [30], ("power",)),
+    ("bootstrap.replicates", 50, ("bootstrap",)),
+    ("bootstrap.seed", 7, ("bootstrap",)),
+    ("meta.method", "DL", ("meta_analysis",)),
+    ("meta.hartung_knapp", True, ("meta_analysis",)),
     ("paper.dir", "paper_moved", PAPER_RULES),
     ("paper.date", "2026-12-01", ("paper_pdf",)),
     ("paper.interval", "wilson", INTERVAL),

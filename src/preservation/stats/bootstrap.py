@@ -43,6 +43,7 @@ class Replicates:
     beta: np.ndarray
     se: np.ndarray
     sd: np.ndarray
+    sd_se: np.ndarray
     converged: np.ndarray
 
 
@@ -50,13 +51,13 @@ Seed = int | tuple[int, ...]
 
 
 def _replicate_chunk(fit: GlmmFit, X: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], seed: Seed,
-                     start: int, stop: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+                     start: int, stop: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]]:
     out = []
     for index in range(start, stop):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
         k = draw_counts(rng, X, fit.beta, fit.sd, groups, fit.n_levels, n)
         refit = fit_glmm(X, k, n, groups, nagq=fit.nagq)
-        out.append((refit.beta, refit.se, refit.sd, refit.converged))
+        out.append((refit.beta, refit.se, refit.sd, refit.sd_se, refit.converged))
     return out
 
 
@@ -65,7 +66,7 @@ def bootstrap_replicates(fit: GlmmFit, X: np.ndarray, n: np.ndarray, groups: Seq
     """Simulate ``replicates`` data sets from ``fit`` on its own cells and refit each."""
     tasks = [(fit, X, n, list(groups), seed, a, b) for a, b in chunk_bounds(replicates, workers)]
     rows = [row for chunk in run_tasks(_replicate_chunk, tasks, workers) for row in chunk]
-    return Replicates(*(np.array([row[j] for row in rows]) for j in range(4)))
+    return Replicates(*(np.array([row[j] for row in rows]) for j in range(5)))
 
 
 def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:

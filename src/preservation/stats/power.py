@@ -91,7 +91,7 @@ def design_layout(gen: Generator, design: Design) -> tuple[np.ndarray, np.ndarra
     return X, np.full(len(X), design.trials, dtype=np.int64), flat[1:], counts
 
 
-def test_p_value(X: np.ndarray, k: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], column: int, test: str) -> float:
+def term_p_value(X: np.ndarray, k: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], column: int, test: str) -> float:
     """Two-sided p-value of one fixed-effect column in a refit (NaN when the refit gives none)."""
     fit = fit_glmm(X, k, n, groups)
     if test == "wald":
@@ -117,7 +117,7 @@ def _simulate_chunk(gen: Generator, design: Design, column: int, test: str, seed
     for index in range(start, stop):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key, index)))
         k = draw_counts(rng, X, gen.beta, gen.sd, groups, counts, n)
-        p_values.append(test_p_value(X, k, n, groups, column, test))
+        p_values.append(term_p_value(X, k, n, groups, column, test))
     return p_values
 
 
