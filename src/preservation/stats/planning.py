@@ -50,7 +50,7 @@ def power_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], blo
     if fit is None or fit_id not in cells:
         status = f"skipped: no fitted model for {fit_id}"
         log.warning("power: %s", status)
-        return pd.DataFrame(columns=POWER_COLUMNS), pd.DataFrame(), status
+        return pd.DataFrame(columns=POWER_COLUMNS), pd.DataFrame(columns=["scenario", "target", "trials", "power"]), status
     frames = []
     designs = designs_from(block["trials"], block["levels"])
     for scenario, effects in sorted(block["scenarios"].items()):
