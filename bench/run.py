@@ -10,8 +10,9 @@ counted cells as the Python fits (the glmer job), when Rscript and lme4
 exist; the Snakemake floor, as many start-only jobs as there are trial
 logs; and Snakemake with every ingest job done (its start-up alone). Then
 Inspect logs of 2,000 and 20,000 tool-calling samples (bench/inspect_logs.py):
-the import job against inspect_ai's own reads of the same log. Last, the
-shipped data: a cold run and a no-op re-run. Prints a table; writes
+the import job against inspect_ai's own reads of the same log. Then the
+shipped data: a cold run and a no-op re-run. Last, power at 1,000
+simulations and a 50-study meta-analysis (bench/power.py). Prints a table; writes
 bench/results.json.
 """
 
@@ -260,11 +261,13 @@ def print_table(results: dict[str, Any]) -> None:
 
 def main() -> None:
     from inspect_logs import STREAM_CAP, bench_inspect, print_inspect  # here: inspect_logs imports this module
+    from power import bench_meta, bench_power, print_results
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--files", type=int, help="files per size (default: one per 100,000 records)")
     parser.add_argument("--no-shipped", action="store_true", help="skip the shipped-data cold/no-op runs")
+    parser.add_argument("--no-planning", action="store_true", help="skip power (1,000 simulations) and the 50-study meta-analysis")
     parser.add_argument("--inspect-samples", type=int, nargs="*", default=[2_000, 20_000], help="Inspect log sizes (none: skip)")
     parser.add_argument("--inspect-stream-cap", type=int, default=STREAM_CAP, help="see bench/inspect_logs.py --stream-cap")
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
@@ -275,10 +278,14 @@ def main() -> None:
         results["inspect"] = {f"n{samples}": bench_inspect(samples, args.inspect_stream_cap) for samples in args.inspect_samples}
     if not args.no_shipped:
         results["shipped"] = bench_shipped()
+    if not args.no_planning:
+        results["planning"] = {"power": bench_power(), "meta": bench_meta()}
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print_table(results)
     if "inspect" in results:
         print_inspect(results["inspect"])
+    if "planning" in results:
+        print_results(results["planning"]["power"], results["planning"]["meta"])
     print(f"\nwrote {args.out}")
 
 
