@@ -6,6 +6,9 @@ rule paper_numbers:
     input:
         rates=f"{PROCESSED}/rates.csv",
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        meta_pooled=f"{PROCESSED}/meta/pooled.csv",
+        power=f"{PROCESSED}/planning/power.csv",
+        power_smallest=f"{PROCESSED}/planning/power_smallest.csv",
     output:
         tex=f"{PAPER}/numbers.tex",
         json=f"{PAPER}/numbers.json",
@@ -46,6 +49,9 @@ rule paper_tables:
 rule claims:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        meta_pooled=f"{PROCESSED}/meta/pooled.csv",
+        power=f"{PROCESSED}/planning/power.csv",
+        power_smallest=f"{PROCESSED}/planning/power_smallest.csv",
         claims=f"{PAPER}/claims.yaml",
         schema=SCHEMAS / "claims.schema.yaml",
     output:

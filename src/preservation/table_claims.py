@@ -1,0 +1,55 @@
+"""Claims about generated tables other than rates.csv: the pooled meta-analysis and the simulated designs.
+
+A ``kind: table`` claim names a table (``meta_pooled``: meta/pooled.csv;
+``power``/``power_smallest``: planning/power.csv and power_smallest.csv),
+selects one row as the rates claims do (preservation.claims.select_row), and
+bounds some of its columns (``above``, ``below``, ``at_least``, ``at_most``,
+``equals``). Kept beside preservation.claims rather than in it: those claims
+read rates.csv only, these read the tables their rule is given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from preservation.claims import ClaimError, ClaimResult, select_row
+
+TABLES = ("meta_pooled", "power", "power_smallest")
+_CHECKS = {
+    "above": (lambda value, bound: value > bound, ">"),
+    "below": (lambda value, bound: value < bound, "<"),
+    "at_least": (lambda value, bound: value >= bound, ">="),
+    "at_most": (lambda value, bound: value <= bound, "<="),
+    "equals": (lambda value, bound: value == bound, "=="),
+}
+
+
+def _expected(bounds: Mapping[str, Mapping[str, float]]) -> str:
+    return "; ".join(f"{column} {_CHECKS[check][1]} {bound:g}" for column, checks in bounds.items() for check, bound in checks.items())
+
+
+def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> ClaimResult:
+    """One ``kind: table`` claim; evaluation errors become failed results carrying the reason."""
+    expected = _expected(claim["bounds"])
+    try:
+        if claim["table"] not in tables:
+            raise ClaimError(f"table {claim['table']!r} was not given to the claims rule")
+        row = select_row(tables[claim["table"]], claim["select"])
+        problems, recomputed = [], []
+        for column, checks in claim["bounds"].items():
+            if column not in row:
+                raise ClaimError(f"table {claim['table']!r} has no column {column!r}")
+            value = float(row[column])
+            recomputed.append(f"{column} = {value:.4g}")
+            for check, bound in checks.items():
+                test, sign = _CHECKS[check]
+                if math.isnan(value) or not test(value, bound):
+                    problems.append(f"{column} = {value:.4g} is not {sign} {bound:g}")
+        data = [f"{claim['table']}: " + ", ".join(f"{k}={v}" for k, v in claim["select"].items())]
+        return ClaimResult(claim["id"], claim["text"], not problems, expected, "; ".join(recomputed), data, "; ".join(problems))
+    except ClaimError as error:
+        return ClaimResult(claim["id"], claim["text"], False, expected, "—", message=str(error))
