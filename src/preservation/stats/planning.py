@@ -80,5 +80,5 @@ def bootstrap_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData],
         frames.append(table.assign(study=study, behaviour=behaviour, wald_low=wald_low, wald_high=wald_high))
         log.info("bootstrap %s: %d replicates, %d not converged", fit_id, replicates, table["not_converged"].iloc[0])
     columns = ["study", "behaviour", "parameter", "kind", "estimate", "wald_low", "wald_high", "boot_low", "boot_high", "method",
-               "percentile_low", "percentile_high", "usable", "replicates", "not_converged", "seed"]
+               "df", "percentile_low", "percentile_high", "usable", "replicates", "not_converged", "seed"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
