@@ -12,10 +12,10 @@ Intervals (chosen by their measured coverage in bench/recovery.py, see
 docs/statistics.md):
 
 * fixed effects: the Wald interval with t quantiles whose degrees of freedom
-  come from the bootstrap, ``b +- t_(df, 1-a/2) se`` with the Satterthwaite
-  ``df = 2 E[se*^2]^2 / Var[se*^2]`` over the refits (how well the data pin
-  down the SE: about m - 1 for the intercept with m models, large for
-  within-model contrasts). Measured alternatives fell short for the
+  come from the bootstrap, ``b +- t_(df, 1-a/2) se``, df matched to the
+  spread of the refits' squared SEs as for a scaled chi-square (bootstrap_df;
+  how well the data pin down the SE: about m - 1 for the intercept with m
+  models, large for within-model contrasts). Measured alternatives fell short for the
   intercept at 10 models: the studentized (bootstrap-t) and percentile
   intervals covered 0.90, as Wald does, also when the replicates were drawn
   from a bias-corrected SD (0.905): the t ratio of the intercept is not
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, special, stats
 
 from preservation.stats.glmm import GlmmFit, fit_glmm
 from preservation.stats.parallel import chunk_bounds, run_tasks
@@ -86,18 +86,29 @@ def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def satterthwaite_df(replicate_se: np.ndarray) -> float:
-    """Degrees of freedom of a scaled chi-square matched to the refits' squared SEs (inf if they do not vary)."""
-    squares = replicate_se[np.isfinite(replicate_se)] ** 2
-    if len(squares) < 2:
+def bootstrap_df(replicate_se: np.ndarray) -> float:
+    """Degrees of freedom of the Wald SE, from how much the refits' SEs vary.
+
+    If se^2 ~ sigma^2 chi^2_df / df, then Var(log se^2) = trigamma(df / 2);
+    the spread of log se*^2 is taken robustly (interquartile range / 1.349),
+    because a refit that nearly separates a term has an SE of 1e5 or more and
+    would swamp a moment estimate (on the shipped Palisade fit, Satterthwaite's
+    2 E[se^2]^2 / Var[se^2] gave 0.01 df for the instruction). inf when the SEs
+    do not vary.
+    """
+    finite = replicate_se[np.isfinite(replicate_se) & (replicate_se > 0)]
+    if len(finite) < 4:
         return float("nan")
-    spread = float(np.var(squares, ddof=1))
-    return 2 * float(np.mean(squares)) ** 2 / spread if spread > 0 else float("inf")
+    q1, q3 = np.percentile(np.log(finite**2), [25, 75])
+    spread = ((q3 - q1) / 1.349) ** 2
+    if spread <= special.polygamma(1, 1e7):
+        return float("inf")
+    return float(np.exp(optimize.brentq(lambda log_df: special.polygamma(1, np.exp(log_df) / 2) - spread, -20.0, 16.0)))
 
 
 def bootstrap_t(estimate: float, se: float, replicate_se: np.ndarray, level: float) -> tuple[float, float, float]:
-    """Wald interval with bootstrap (Satterthwaite) degrees of freedom: (low, high, df)."""
-    df = satterthwaite_df(replicate_se)
+    """Wald interval with t quantiles on the bootstrap degrees of freedom: (low, high, df)."""
+    df = bootstrap_df(replicate_se)
     crit = float(stats.t.ppf(0.5 + level / 2, df)) if np.isfinite(df) else float(stats.norm.ppf(0.5 + level / 2))
     return estimate - crit * se, estimate + crit * se, df
 
