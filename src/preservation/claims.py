@@ -99,8 +99,16 @@ def verbal_band(words: str, verbal_levels: VerbalLevels) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def evaluate_claim(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> ClaimResult:
-    """Evaluate one claim; evaluation errors become failed results carrying the reason."""
+def evaluate_claim(claim: Claim, rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float,
+                   tables: Mapping[str, pd.DataFrame] | None = None) -> ClaimResult:
+    """Evaluate one claim; evaluation errors become failed results carrying the reason.
+
+    ``kind: table`` claims read ``tables`` (other generated tables), not rates (preservation.table_claims).
+    """
+    if claim["kind"] == "table":
+        from preservation.table_claims import evaluate_table_claim  # it imports this module
+
+        return evaluate_table_claim(claim, tables or {})
     try:
         return _EVALUATORS[claim["kind"]](claim, rates, verbal_levels, level)
     except ClaimError as error:
@@ -180,9 +188,10 @@ def _band_text(low: float, high: float) -> str:
 _EVALUATORS = {"counts": _counts, "rate": _rate, "verbal": _verbal, "comparison": _comparison}
 
 
-def evaluate_claims(claims: Sequence[Claim], rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float) -> list[ClaimResult]:
+def evaluate_claims(claims: Sequence[Claim], rates: pd.DataFrame, verbal_levels: VerbalLevels, level: float,
+                    tables: Mapping[str, pd.DataFrame] | None = None) -> list[ClaimResult]:
     """Evaluate every claim, in file order."""
-    return [evaluate_claim(claim, rates, verbal_levels, level) for claim in claims]
+    return [evaluate_claim(claim, rates, verbal_levels, level, tables) for claim in claims]
 
 
 def claims_markdown(results: Sequence[ClaimResult]) -> str:
