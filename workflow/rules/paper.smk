@@ -5,6 +5,7 @@
 rule paper_numbers:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        cell_sources=rules.rates.output.cell_sources,
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
     output:
         tex=f"{PAPER}/numbers.tex",
@@ -15,6 +16,7 @@ rule paper_numbers:
         interval=config["paper"]["interval"],
         format=sorted_keys(config["paper"]["format"]),
         study_names=sorted_keys(config["paper"]["study_names"]),
+        include_reconstructed=config["models"]["include_reconstructed"],
         code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",
