@@ -36,6 +36,8 @@ rule paper_tables:
         by=config["aggregate_by"],
         level=config["ci_level"],
         format=sorted_keys(config["paper"]["format"]),
+        study_names=sorted_keys(config["paper"]["study_names"]),
+        citations=sorted_keys(config["paper"]["citations"]),
         code=code_of("paper_tables.py"),
     log:
         "logs/paper/tables.log",
@@ -48,6 +50,9 @@ rule paper_tables:
 rule claims:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        numbers=rules.paper_numbers.output.json,
+        manuscript=f"{PAPER}/paper.typ",
         claims=f"{PAPER}/claims.yaml",
         schema=SCHEMAS / "claims.schema.yaml",
     output:
@@ -57,6 +62,8 @@ rule claims:
         strict=config["claims"]["strict"],
         verbal_levels=config["claims"]["verbal_levels"],
         level=config["ci_level"],
+        interval=config["paper"]["interval"],
+        by=config["aggregate_by"],
         code=code_of("check_claims.py"),
     log:
         "logs/paper/claims.log",
@@ -110,6 +117,7 @@ rule analysis_html:
 rule paper_pdf:
     input:
         source=f"{PAPER}/paper.typ",
+        bibliography=f"{PAPER}/refs.bib",
         numbers=f"{PAPER}/numbers.json",
         tables=rules.paper_tables.output,
         figures=expand(f"{FIGURES}/{{name}}.pdf", name=(*RATE_FIGURES, "forest")),
