@@ -77,6 +77,7 @@ rule figure_forest:
     output:
         **figure_outputs("forest"),
     params:
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_forest.py"),
     log:
         "logs/figures/forest.log",

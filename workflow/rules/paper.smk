@@ -5,6 +5,7 @@
 rule paper_numbers:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        cell_sources=rules.rates.output.cell_sources,
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
     output:
         tex=f"{PAPER}/numbers.tex",
@@ -15,6 +16,7 @@ rule paper_numbers:
         interval=config["paper"]["interval"],
         format=sorted_keys(config["paper"]["format"]),
         study_names=sorted_keys(config["paper"]["study_names"]),
+        include_reconstructed=config["models"]["include_reconstructed"],
         code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",
@@ -34,6 +36,8 @@ rule paper_tables:
         by=config["aggregate_by"],
         level=config["ci_level"],
         format=sorted_keys(config["paper"]["format"]),
+        study_names=sorted_keys(config["paper"]["study_names"]),
+        citations=sorted_keys(config["paper"]["citations"]),
         code=code_of("paper_tables.py"),
     log:
         "logs/paper/tables.log",
@@ -46,6 +50,9 @@ rule paper_tables:
 rule claims:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        numbers=rules.paper_numbers.output.json,
+        manuscript=f"{PAPER}/paper.typ",
         claims=f"{PAPER}/claims.yaml",
         schema=SCHEMAS / "claims.schema.yaml",
     output:
@@ -55,6 +62,8 @@ rule claims:
         strict=config["claims"]["strict"],
         verbal_levels=config["claims"]["verbal_levels"],
         level=config["ci_level"],
+        interval=config["paper"]["interval"],
+        by=config["aggregate_by"],
         code=code_of("check_claims.py"),
     log:
         "logs/paper/claims.log",
@@ -108,6 +117,7 @@ rule analysis_html:
 rule paper_pdf:
     input:
         source=f"{PAPER}/paper.typ",
+        bibliography=f"{PAPER}/refs.bib",
         numbers=f"{PAPER}/numbers.json",
         tables=rules.paper_tables.output,
         figures=expand(f"{FIGURES}/{{name}}.pdf", name=(*RATE_FIGURES, "forest")),
