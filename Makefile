@@ -38,4 +38,4 @@ bench: venv
 
 clean:
 	rm -rf data/processed/* figures/* .snakemake logs report.html paper/*.pdf paper/*.html \
-		paper/numbers.tex paper/numbers.json paper/claims.md paper/claims.json paper/tables paper/*.executed.ipynb
+		paper/numbers.tex paper/numbers.json paper/claims.md paper/claims.json paper/changes.md paper/changes.json paper/tables paper/*.executed.ipynb
