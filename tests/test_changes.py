@@ -66,8 +66,9 @@ def test_a_flipped_claim_names_both_outcomes_and_values() -> None:
     changes = compare(current(), current(claims=claims))
     assert changes["claims"]["flipped"] == [{"id": "o3", "old": "PASS", "new": "FAIL", "old_recomputed": "0.79", "new_recomputed": "0.5"}]
     assert changes["claims"]["recomputed"] == [{"id": "codex", "old": "0.3", "new": "0.31"}]
-    assert changes["claims"]["added"] == [{"name": "new", "outcome": "PASS"}]
+    assert changes["claims"]["added"] == [{"id": "new", "outcome": "PASS"}]
     text = changes_markdown(changes, "paper/baseline.json")
+    assert "- `new`: PASS" in text and "| `codex` | 0.3 | 0.31 |" in text
     assert "| `o3` | PASS | **FAIL** | 0.79 -> 0.5 |" in text and "1 claim flipped, 1 claim added" in headline(changes)
 
 

@@ -97,7 +97,7 @@ def compare(baseline: Snapshot | None, current: Snapshot) -> dict[str, Any]:
                        for name in shared if old_claims[name]["passed"] == new_claims[name]["passed"]
                        and old_claims[name]["recomputed"] != new_claims[name]["recomputed"]],
         **_added_removed({k: {"outcome": _outcome(v)} for k, v in old_claims.items()},
-                         {k: {"outcome": _outcome(v)} for k, v in new_claims.items()}, "outcome"),
+                         {k: {"outcome": _outcome(v)} for k, v in new_claims.items()}, "outcome", key="id"),
     }
     return {"baseline": True, "numbers": numbers, "claims": claims, "sources": _sources(baseline, current)}
 
@@ -121,11 +121,13 @@ def _outcome(claim: Mapping[str, Any]) -> str:
     return "PASS" if claim["passed"] else "FAIL"
 
 
-def _added_removed(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
+def _added_removed(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], field: str, key: str = "name"
+) -> dict[str, list[dict[str, Any]]]:
     """Entries only in the current results (added) or only in the baseline (removed), each with the field a reader needs."""
     return {
-        "added": [{"name": name, field: new[name][field]} for name in sorted(set(new) - set(old))],
-        "removed": [{"name": name, field: old[name][field]} for name in sorted(set(old) - set(new))],
+        "added": [{key: name, field: new[name][field]} for name in sorted(set(new) - set(old))],
+        "removed": [{key: name, field: old[name][field]} for name in sorted(set(old) - set(new))],
     }
 
 
@@ -189,8 +191,8 @@ def changes_markdown(changes: Mapping[str, Any], baseline_path: str | Path) -> s
         ("Numbers changed below the printed precision", _table(
             ("number", "printed", "baseline value", "value now"),
             [(f"`{n['name']}`", n["new"], _value(n["old_value"]), _value(n["new_value"])) for n in numbers["below_printed_precision"]]), False),
-        ("Claims added", [f"- `{c['name']}`: {c['outcome']}" for c in claims["added"]], False),
-        ("Claims removed", [f"- `{c['name']}` (was {c['outcome']})" for c in claims["removed"]], False),
+        ("Claims added", [f"- `{c['id']}`: {c['outcome']}" for c in claims["added"]], False),
+        ("Claims removed", [f"- `{c['id']}` (was {c['outcome']})" for c in claims["removed"]], False),
         ("Claims recomputed differently (outcome unchanged)", _table(
             ("claim", "baseline", "now"), [(f"`{c['id']}`", c["old"], c["new"]) for c in claims["recomputed"]]), False),
     ]
