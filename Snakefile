@@ -16,6 +16,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/summary.smk"
 
 
@@ -34,6 +35,7 @@ rule all:
         expand(f"{FIGURES}/{{name}}.{{ext}}", name=(*RATE_FIGURES, "forest"), ext=("pdf", "png")),
         f"{PAPER}/numbers.tex",
         f"{PAPER}/claims.md",
+        f"{PAPER}/changes.md",
         f"{PAPER}/analysis.html",
         f"{PAPER}/paper.pdf",
         f"{PROCESSED}/run_summary.md",
