@@ -83,7 +83,11 @@ def anchor(kind: str, *parts: Any) -> str:
 def term_of(entry: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """The model term (study, behaviour, term) a numbers.json entry or claim result is about, if any."""
     keys = entry.get("term") or entry.get("keys") or {}
-    return tuple(str(keys[key]) for key in TERM_KEYS) if all(key in keys for key in TERM_KEYS) else None  # type: ignore[return-value]
+    return _term_key(keys) if all(key in keys for key in TERM_KEYS) else None
+
+
+def _term_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    return str(row["study"]), str(row["behaviour"]), str(row["term"])
 
 
 def referenced_cells(numbers: Mapping[str, Mapping[str, Any]], claims: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -97,7 +101,7 @@ def build_page(inputs: PageInputs) -> str:
     rates = inputs.rates.set_index("cell", drop=False)
     failed = [claim for claim in inputs.claims if not claim.get("passed")]
     printed = {name for section in inputs.sections for name in section.names}
-    trial_total = sum(found.count for cell, found in inputs.trials.items() if cell in set(cells))
+    trial_total = sum(inputs.trials[cell].count for cell in cells if cell in inputs.trials)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -210,9 +214,9 @@ def _terms(inputs: PageInputs) -> str:
            "<table><tr><th>study</th><th>behaviour</th><th>term</th><th>estimate (SE)</th><th>odds ratio [interval]</th><th>p</th>"
            "<th>fit</th><th>fitted from</th></tr>"]
     for row in inputs.fixed_effects.to_dict("records"):
-        term = tuple(str(row[key]) for key in TERM_KEYS)
+        term = _term_key(row)
         flags = [flag for flag in ("singular", "separated") if _true(row.get(flag))] + ([] if _true(row.get("converged", True)) else ["not converged"])
-        cells = fitted.get(term, [])  # type: ignore[call-overload]
+        cells = fitted.get(term, [])
         out.append(f'<tr id="{anchor("term", *term)}"><td>{_escape(term[0])}</td><td>{_escape(term[1])}</td><td><code>{_escape(term[2])}</code></td>'
                    f'<td class="num">{_float(row.get("estimate"))} ({_float(row.get("se"))})</td>'
                    f'<td class="num">{_float(row.get("odds_ratio"))} [{_float(row.get("or_ci_low"))}, {_float(row.get("or_ci_high"))}]</td>'
@@ -332,7 +336,8 @@ def _escape(value: Any) -> str:
 
 
 def _true(value: Any) -> bool:
-    return value in (True, "True", "true") or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1)
+    """A flag of fixed_effects.csv as pandas reads it (bool, or text when the column has gaps)."""
+    return value in (True, "True", "true")
 
 
 def _float(value: Any) -> str:
