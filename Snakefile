@@ -35,6 +35,7 @@ rule all:
         expand(f"{FIGURES}/{{name}}.{{ext}}", name=(*RATE_FIGURES, "forest"), ext=("pdf", "png")),
         f"{PAPER}/numbers.tex",
         f"{PAPER}/claims.md",
+        f"{PAPER}/review.html",
         f"{PAPER}/changes.md",
         f"{PAPER}/analysis.html",
         f"{PAPER}/paper.pdf",

@@ -34,10 +34,10 @@ IMPORTERS = ("ingest_trial_log", "ingest_published", "import_shard")
 LEVEL_READERS = (*IMPORTERS, "glmm", "gee")  # declared levels: record checks, and the models' level order
 PROCESSED_WRITERS = (*IMPORTERS, "gather_trials", "coding_agreement", "rates", "model_cells", "glmm", "gee", "contrasts", "glmer", "engine_agreement")
 FIGURES = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "figure_rate_heatmap", "figure_forest")
-PAPER_RULES = ("paper_numbers", "paper_tables", "claims", "analysis_notebook", "analysis_html", "paper_pdf")
-BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "analysis_notebook")
-LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "analysis_notebook", "glmm", "gee", "contrasts")
-INTERVAL = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "analysis_notebook")
+PAPER_RULES = ("paper_numbers", "paper_tables", "claims", "review_page", "analysis_notebook", "analysis_html", "paper_pdf")
+BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "review_page", "analysis_notebook")
+LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "review_page", "analysis_notebook", "glmm", "gee", "contrasts")
+INTERVAL = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "review_page", "analysis_notebook")
 CELL_KEYS = ("model_cells", "glmm", "gee")  # formula and groups choose the counted columns
 
 # (dotted key, new value, readers). A key that names a directory also has

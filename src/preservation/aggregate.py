@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -248,3 +249,54 @@ def write_rates(table: pd.DataFrame, path: str) -> None:
 def read_rates(path: str) -> pd.DataFrame:
     """Read rates.csv back with its booleans and nullable counts intact."""
     return pd.read_csv(path, dtype={**dict.fromkeys(BOOLEAN_KEYS, bool), "k": "Int64", "n": "Int64"})
+
+
+@dataclass(frozen=True)
+class CellTrials:
+    """A cell's trials as trials.parquet holds them: how many, and the first rows (in file order)."""
+
+    count: int
+    rows: pd.DataFrame
+
+
+TRIAL_ROW_COLUMNS: tuple[str, ...] = ("trial_id", "outcome", "source_file", "source_line")
+
+
+def trials_of_cells(trials_path: str, by: Sequence[str], cells: Iterable[str], first: int) -> dict[str, CellTrials]:
+    """The trial rows behind some rates cells (by cell id): their count and the first `first` rows, with file and line.
+
+    One pass in batches over the key columns and TRIAL_ROW_COLUMNS only; each
+    batch's distinct key combinations are hashed (cell_id, the id rates.csv
+    gives), not its rows, so it stays fast at a million trials. Cells without
+    trials (published rates and words) are absent from the result.
+    """
+    keys = cell_keys(by)
+    wanted = set(cells)
+    counts: dict[str, int] = {}
+    kept: dict[str, list[pa.Table]] = {}
+    trials = open_trials(trials_path, [*keys, *TRIAL_ROW_COLUMNS])
+    for chunk in _chunks(trials, [*keys, *TRIAL_ROW_COLUMNS]):
+        frame = chunk.select(keys).to_pandas()
+        local = frame.groupby(keys, observed=True, dropna=False, sort=False).ngroup().to_numpy()
+        distinct = frame.drop_duplicates().astype(object)
+        ids = [cell_id(dict(zip(keys, values, strict=True)), keys) for values in distinct.itertuples(index=False, name=None)]
+        order = np.argsort(local, kind="stable")  # rows grouped by cell, in file order within each
+        bounds = np.searchsorted(local[order], np.arange(len(ids) + 1))
+        for group, cell in enumerate(ids):
+            if cell not in wanted:
+                continue
+            rows = order[bounds[group]:bounds[group + 1]]
+            counts[cell] = counts.get(cell, 0) + len(rows)
+            need = first - sum(part.num_rows for part in kept.get(cell, []))
+            if need > 0:
+                kept.setdefault(cell, []).append(chunk.select(list(TRIAL_ROW_COLUMNS)).take(rows[:need]))
+    return {cell: CellTrials(count, _plain_rows(kept.get(cell, []))) for cell, count in sorted(counts.items())}
+
+
+def _plain_rows(parts: list[pa.Table]) -> pd.DataFrame:
+    """Kept rows as one frame of plain values (dictionary columns decoded)."""
+    if not parts:
+        return pd.DataFrame(columns=list(TRIAL_ROW_COLUMNS))
+    table = pa.concat_tables([part.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                                                   for f in part.schema])) for part in parts])
+    return table.to_pandas().reset_index(drop=True)

@@ -36,18 +36,70 @@ class Printed:
     lines: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Section:
+    """A part of the manuscript (the abstract, or a heading) and the number names it prints, in order of first appearance."""
+
+    title: str
+    names: tuple[str, ...]
+
+
+# A typst heading line ("= Results", "== Blackmail").
+HEADING = re.compile(r"^\s*(=+)\s+(.+?)\s*$")
+# What the text before the first heading is called, with and without an abstract in it.
+FRONT_MATTER = ("Abstract", "Front matter")
+
+
 def printed_numbers(source: str) -> list[Printed]:
     """Every number name the placeholders in `source` print, sorted by name; unknown helpers fail."""
     lines: dict[str, list[int]] = {}
     for number, text in enumerate(source.splitlines(), start=1):
-        for match in PLACEHOLDER.finditer(_without_comment(text)):
-            helper, stem = match.group(1) or "", match.group(2)
-            if helper not in HELPERS:
-                raise ValueError(f"paper.typ line {number}: unknown placeholder helper {helper!r} in {match.group(0)}")
-            suffixes, whole = HELPERS[helper]
-            for name in (*(stem + suffix for suffix in suffixes), *whole):
-                lines.setdefault(name, []).append(number)
+        for name in _placeholder_names(number, text):
+            lines.setdefault(name, []).append(number)
     return [Printed(name, tuple(sorted(set(found)))) for name, found in sorted(lines.items())]
+
+
+def printed_by_section(source: str) -> list[Section]:
+    """The numbers each part of the manuscript prints, in the order a reader meets them.
+
+    The text before the first heading (title block and abstract) comes first,
+    as "Abstract" when it holds one; then each heading, subsections named
+    "Results / Blackmail". Parts that print no number are left out.
+    """
+    titles: list[str] = []
+    sections: list[tuple[str, list[str]]] = [(FRONT_MATTER[0] if _has_abstract(source) else FRONT_MATTER[1], [])]
+    for number, text in enumerate(source.splitlines(), start=1):
+        heading = HEADING.match(_without_comment(text))
+        if heading:
+            depth = len(heading.group(1))
+            titles = [*titles[: depth - 1], heading.group(2)]
+            sections.append((" / ".join(titles), []))
+            continue
+        names = sections[-1][1]
+        names += [name for name in _placeholder_names(number, text) if name not in names]
+    return [Section(title, tuple(names)) for title, names in sections if names]
+
+
+def _has_abstract(source: str) -> bool:
+    """Whether the text before the first heading has an abstract (a line naming it)."""
+    for line in source.splitlines():
+        if HEADING.match(_without_comment(line)):
+            return False
+        if "abstract" in _without_comment(line).lower():
+            return True
+    return False
+
+
+def _placeholder_names(number: int, text: str) -> list[str]:
+    """The number names a line's placeholders print, in order; an unknown helper fails naming the line."""
+    names = []
+    for match in PLACEHOLDER.finditer(_without_comment(text)):
+        helper, stem = match.group(1) or "", match.group(2)
+        if helper not in HELPERS:
+            raise ValueError(f"paper.typ line {number}: unknown placeholder helper {helper!r} in {match.group(0)}")
+        suffixes, whole = HELPERS[helper]
+        names += [*(stem + suffix for suffix in suffixes), *whole]
+    return names
 
 
 def swallowed_semicolons(source: str) -> list[int]:

@@ -73,6 +73,31 @@ rule claims:
         "../scripts/check_claims.py"
 
 
+# The reviewer's page: from every printed number and claim to its cells and trial rows (one static HTML file).
+rule review_page:
+    input:
+        numbers=rules.paper_numbers.output.json,
+        claims=rules.claims.output.results,
+        rates=f"{PROCESSED}/rates.csv",
+        cell_sources=rules.rates.output.cell_sources,
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        trials=f"{PROCESSED}/trials.parquet",
+        manuscript=f"{PAPER}/paper.typ",
+    output:
+        html=report(f"{PAPER}/review.html", caption="../report/review.rst", category="Paper"),
+    params:
+        by=config["aggregate_by"],
+        level=config["ci_level"],
+        interval=config["paper"]["interval"],
+        code=code_of("review_page.py"),
+    log:
+        "logs/paper/review.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/review_page.py"
+
+
 rule analysis_notebook:
     input:
         notebook=f"{PAPER}/analysis.ipynb",
