@@ -66,7 +66,7 @@ EDITS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("models.boschloo_max_product", 1000, ("contrasts",)),
     ("models.rscript", "/usr/lib/R/bin/Rscript", ("glmer",)),
     ("models.crosscheck", False, ("glmm", "glmer")),
-    ("paper.dir", "paper_moved", (*PAPER_RULES, "glmm", "gee", "contrasts")),  # the models write their LaTeX tables there
+    ("paper.dir", "paper_moved", PAPER_RULES),
     ("paper.date", "2026-12-01", ("paper_pdf",)),
     ("paper.interval", "wilson", INTERVAL),
     ("paper.format.percent_decimals", 2, ("paper_numbers", "paper_tables")),
