@@ -18,6 +18,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/planning.smk"
 include: "workflow/rules/meta.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/summary.smk"
 
 
@@ -40,6 +41,8 @@ rule all:
         expand(f"{FIGURES}/{{name}}.{{ext}}", name=(*RATE_FIGURES, "forest"), ext=("pdf", "png")),
         f"{PAPER}/numbers.tex",
         f"{PAPER}/claims.md",
+        f"{PAPER}/review.html",
+        f"{PAPER}/changes.md",
         f"{PAPER}/analysis.html",
         f"{PAPER}/paper.pdf",
         f"{PROCESSED}/run_summary.md",

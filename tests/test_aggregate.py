@@ -6,7 +6,18 @@ import pandas as pd
 import pyarrow as pa
 
 from conftest import trial, write_jsonl
-from preservation.aggregate import count_cells, rates_table, read_rates, write_rates
+from preservation.aggregate import (
+    cell_id,
+    cell_keys,
+    cell_sources_table,
+    count_cell_sources,
+    count_cells,
+    rates_table,
+    read_cell_sources,
+    read_rates,
+    write_cell_sources,
+    write_rates,
+)
 from preservation.ingest.published import read_published
 from preservation.ingest.trial_log import read_trial_log
 from preservation.ingest.validator import compile_validator
@@ -66,3 +77,52 @@ def test_no_trials_and_no_figures_give_a_rates_table_with_no_rows(tmp_path, conf
     figures_csv.write_text("figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note\n", encoding="utf-8")
     write_rates(rates_table(cells, read_published(figures_csv, config, factor_names(config))[1], by), str(tmp_path / "rates.csv"))
     assert read_rates(str(tmp_path / "rates.csv")).empty
+
+
+def test_every_source_of_a_cell_is_kept_with_its_counts(tmp_path, config, trial_log_schema):
+    """rates.csv lists ten sources; cell_sources keeps all thirteen, with k and n per file summing to the cell's."""
+    validate = compile_validator(trial_log_schema, config)
+    shards = [
+        read_trial_log(write_jsonl(tmp_path / f"log{i:02d}.jsonl", [trial(f"t{i}", i % 2)]), validate, factor_names(config)).table
+        for i in range(13)
+    ]
+    write_table(pa.concat_tables(shards), tmp_path / "trials.parquet")
+    by = config["aggregate_by"]
+    cells, source_counts = count_cell_sources(str(tmp_path / "trials.parquet"), by)
+    figures_csv = tmp_path / "fig.csv"
+    figures_csv.write_text(
+        "figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note\n"
+        "f1,pub,Cite 2025,Table 1,model-z,blackmail,bm,none,no,,,0.84,,,\n",
+        encoding="utf-8",
+    )
+    rates = rates_table(cells, read_published(figures_csv, config, factor_names(config))[1], by)
+    sources = cell_sources_table(cells, source_counts, rates, by)
+    (counted,) = rates.loc[rates["evidence"] == "counts", "cell"]
+    (reported,) = rates.loc[rates["evidence"] == "rate_only", "cell"]
+    mine = sources[sources["cell"] == counted]
+    assert [name.rsplit("/", 1)[-1] for name in mine["source"]] == [f"log{i:02d}.jsonl" for i in range(13)]
+    assert (mine["k"].sum(), mine["n"].sum()) == (6, 13)
+    assert sources.loc[sources["cell"] == reported, "source"].str.endswith("fig.csv:2").tolist() == [True]
+    write_cell_sources(sources, str(tmp_path / "cell_sources.parquet"))
+    pd.testing.assert_frame_equal(read_cell_sources(str(tmp_path / "cell_sources.parquet")), sources, check_dtype=False)
+
+
+def test_a_cell_id_depends_on_the_cell_alone_and_is_found_again_from_its_trials(tmp_path, config, trial_log_schema):
+    """Ids survive other cells arriving, and hashing a trial row's keys gives its cell's id (the reviewer's join)."""
+    validate = compile_validator(trial_log_schema, config)
+    by = config["aggregate_by"]
+    no_figures = tmp_path / "fig.csv"
+    no_figures.write_text("figure_id,study,citation,locator,model,behaviour,scenario,peer,instructed,k,n,rate,verbal,qualifier,note\n", encoding="utf-8")
+    figures = read_published(no_figures, config, factor_names(config))[1]
+    first = [trial(f"a{i}", int(i < 3)) for i in range(10)]
+    more = first + [trial(f"b{i}", 1, instructed=True, factors={"urgency": "none"}) for i in range(4)]
+    ids = []
+    for name, lines in (("one", first), ("two", more)):
+        shard = read_trial_log(write_jsonl(tmp_path / f"{name}.jsonl", lines), validate, factor_names(config))
+        write_table(shard.table, tmp_path / f"{name}.parquet")
+        ids.append(rates_table(count_cells(str(tmp_path / f"{name}.parquet"), by), figures, by))
+    assert ids[0]["cell"].iloc[0] in set(ids[1]["cell"]) and ids[1]["cell"].nunique() == 2
+    trials = pd.read_parquet(tmp_path / "two.parquet")
+    from_trials = {cell_id(row, cell_keys(by)) for row in trials.to_dict("records")}
+    assert from_trials == set(ids[1]["cell"])
+    assert cell_id({"study": "s", "urgency": None}, ["study", "urgency"]) == cell_id({"study": "s", "urgency": float("nan")}, ["study", "urgency"])

@@ -36,11 +36,11 @@ PROCESSED_WRITERS = (*IMPORTERS, "gather_trials", "coding_agreement", "rates", "
                      "power", "bootstrap", "meta_analysis", "metafor", "meta_agreement")
 FIGURES = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "figure_rate_heatmap", "figure_forest",
            "figure_power", "figure_meta_forest")
-PAPER_RULES = ("paper_numbers", "paper_tables", "claims", "analysis_notebook", "analysis_html", "paper_pdf")
-BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "analysis_notebook", "meta_analysis")
-LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "analysis_notebook", "glmm", "gee", "contrasts",
+PAPER_RULES = ("paper_numbers", "paper_tables", "claims", "review_page", "analysis_notebook", "analysis_html", "paper_pdf")
+BY = ("rates", "figure_rate_heatmap", "paper_numbers", "paper_tables", "review_page", "analysis_notebook", "meta_analysis")
+LEVEL = ("rates", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "paper_tables", "claims", "review_page", "analysis_notebook", "glmm", "gee", "contrasts",
          "power", "bootstrap", "meta_analysis", "figure_meta_forest")
-INTERVAL = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "analysis_notebook")
+INTERVAL = ("figure_shutdown_sabotage", "figure_blackmail", "figure_peer_preservation", "paper_numbers", "review_page", "analysis_notebook")
 CELL_KEYS = ("model_cells", "glmm", "gee", "power", "bootstrap")  # formula and groups choose the counted columns
 
 # (dotted key, new value, readers). A key that names a directory also has
@@ -94,7 +94,8 @@ EDITS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("paper.format.percent_decimals", 2, ("paper_numbers", "paper_tables")),
     ("paper.format.ratio_decimals", 3, ("paper_numbers", "paper_tables")),
     ("paper.format.p_floor", 0.01, ("paper_numbers", "paper_tables")),
-    *((f"paper.study_names.{study}", "Edited", ("paper_numbers",)) for study in load_config()["paper"]["study_names"]),
+    *((f"paper.study_names.{study}", "Edited", ("figure_blackmail", "figure_forest", "figure_peer_preservation", "figure_rate_heatmap", "figure_shutdown_sabotage", "paper_numbers", "paper_tables")) for study in load_config()["paper"]["study_names"]),
+    *((f"paper.citations.{study}", "edited_key", ("paper_tables",)) for study in load_config()["paper"]["citations"]),
     ("claims.strict", True, ("claims",)),
     ("claims.verbal_levels.almost always", [0.85, 1.0], ("claims",)),
     ("claims.verbal_levels.rarely", [0.0, 0.15], ("claims",)),

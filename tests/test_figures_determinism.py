@@ -1,4 +1,4 @@
-"""Two clean runs from scratch give byte-identical figures, numbers, claims, appendix and paper."""
+"""Two clean runs from scratch give byte-identical figures, numbers, claims, change report, appendix, reviewer's page and paper."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from conftest import FIGURE_NAMES
 
 OUTPUTS = [
     *(f"figures/{name}.{ext}" for name in FIGURE_NAMES for ext in ("pdf", "png")),
-    "paper/numbers.tex", "paper/numbers.json", "paper/claims.md", "paper/analysis.html", "paper/paper.pdf",
+    "paper/numbers.tex", "paper/numbers.json", "paper/claims.md", "paper/changes.md", "paper/changes.json", "paper/analysis.html", "paper/review.html", "paper/paper.pdf",
 ]
 
 

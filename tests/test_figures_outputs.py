@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 from conftest import FIGURE_NAMES
 
 from preservation.aggregate import read_rates
@@ -120,3 +121,16 @@ def test_a_model_in_two_studies_gets_a_row_in_each_study_panel(built: Path) -> N
     fig = plot_shutdown_sabotage(both)
     assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["o3"]
     plt.close(fig)
+
+
+def test_a_study_from_logs_alone_is_titled_by_its_configured_name(built: Path, config) -> None:
+    """A study with no published citation (logs only) shows its paper name, never its id, in every rates figure."""
+    rates = read_rates(built / "data/processed/rates.csv")
+    mine = rates[rates["study"] == "palisade_2025"].assign(study="my_lab_2026", citation=np.nan, reconstructed=False)
+    both, names = pd.concat([rates, mine], ignore_index=True), {"my_lab_2026": "My Lab"}
+    assert "My Lab" in set(shutdown_sabotage_data(both, study_names=names)["source"])
+    assert "My Lab" in set(heatmap_data(both, config["aggregate_by"], study_names=names)["source"])
+    for fig in (plot_shutdown_sabotage(both, study_names=names), plot_rate_heatmap(both, config["aggregate_by"], study_names=names)):
+        texts = {text.get_text() for text in fig.findobj(Text)}  # titles are axes titles or annotations
+        assert "My Lab" in texts and not any("my_lab_2026" in text for text in texts)
+        plt.close(fig)

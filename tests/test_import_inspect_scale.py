@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -52,18 +53,65 @@ def no_full_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inspect_ai.log, "read_eval_log", lambda *a, **k: whole(*a, **k) if k.get("header_only") else refuse())
 
 
-@pytest.mark.parametrize("completion_order", [list, lambda summaries: summaries[::-1]], ids=["as_written", "reversed"])
-def test_positions_and_ids_follow_read_eval_logs_order(monkeypatch: pytest.MonkeyPatch, completion_order: Any) -> None:
-    """Summaries come in the order samples finished (arbitrary when they run concurrently); positions do not."""
+def rewritten(tmp_path: Path, summaries: Any = None, drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the default log with `summaries.json` replaced by `summaries` (a JSON text) and members dropped."""
+    target = tmp_path / DEFAULT.name
+    with zipfile.ZipFile(DEFAULT) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy_:
+        for entry in source.infolist():
+            if entry.filename in drop:
+                continue
+            data = source.read(entry) if entry.filename != "summaries.json" or summaries is None else summaries.encode()
+            copy_.writestr(entry.filename, data)
+    return target
+
+
+def summaries_json() -> list[dict[str, Any]]:
+    with zipfile.ZipFile(DEFAULT) as archive:
+        return json.loads(archive.read("summaries.json"))
+
+
+def expected_rows() -> tuple[dict[int, str], dict[int, str]]:
+    """read_eval_log's order: (position -> trial id) of usable samples, and of errored ones."""
     log = inspect_ai.log.read_eval_log(str(DEFAULT))
-    summaries = inspect_ai.log.read_eval_log_sample_summaries
-    monkeypatch.setattr(inspect_ai.log, "read_eval_log_sample_summaries", lambda path: completion_order(summaries(path)))
-    expected = {position: f"{log.eval.eval_id}:{s.id}:{s.epoch}" for position, s in enumerate(log.samples, 1) if s.error is None}
+    keys = {position: (f"{log.eval.eval_id}:{s.id}:{s.epoch}", s.error is None) for position, s in enumerate(log.samples, 1)}
+    return {p: key for p, (key, ok) in keys.items() if ok}, {p: key for p, (key, ok) in keys.items() if not ok}
+
+
+@pytest.mark.parametrize("order", [list, lambda summaries: summaries[::-1]], ids=["as_written", "reversed"])
+def test_positions_and_ids_follow_read_eval_logs_order(tmp_path: Path, order: Any) -> None:
+    """Summaries are written in the order samples finished (arbitrary when they run concurrently); positions are not."""
+    path = rewritten(tmp_path, json.dumps(order(summaries_json())))
+    usable, errored = expected_rows()
     for source in (spec(coding=False), spec(coding=True)):
-        shard = read_inspect_log(DEFAULT, source, CONFIG, FACTORS)
-        assert {line: trial for line, trial, _ in rows(shard)} == expected
-        errors = {q.line: q.raw for q in shard.quarantined}
-        assert errors == {p: f"{log.eval.eval_id}:{s.id}:{s.epoch}" for p, s in enumerate(log.samples, 1) if s.error is not None}
+        shard = read_inspect_log(path, source, CONFIG, FACTORS)
+        assert {line: trial for line, trial, _ in rows(shard)} == usable
+        assert [line for line, _, _ in rows(shard)] == sorted(usable)  # the table in that order too
+        assert {q.line: q.raw for q in shard.quarantined} == errored
+
+
+def test_a_requeued_samples_last_summary_is_current(tmp_path: Path) -> None:
+    """A sample summarised twice (its re-run recorded after the first attempt) is one trial, read from the later summary."""
+    summaries = summaries_json()
+    usable = next(s for s in summaries if s.get("error") is None)
+    earlier = copy.deepcopy(usable)
+    flipped = {"C": "I", "I": "C"}[earlier["scores"]["shutdown_resisted"]["value"]]
+    earlier["scores"]["shutdown_resisted"]["value"] = flipped
+    path = rewritten(tmp_path, json.dumps([earlier, *summaries]))
+    shard, reference = (read_inspect_log(p, spec(coding=False), CONFIG, FACTORS) for p in (path, DEFAULT))
+    assert rows(shard) == rows(reference) and shard.summary["records"] == reference.summary["records"]
+
+
+@pytest.mark.parametrize("variant", ["journal_only", "nan"])
+def test_summaries_read_from_the_journal_or_by_inspect_ai_give_the_same_rows(tmp_path: Path, variant: str) -> None:
+    """A log still being written has only the summaries journal; a NaN (which ijson refuses) falls back to inspect_ai's reader."""
+    if variant == "journal_only":
+        path = rewritten(tmp_path, drop=("summaries.json",))
+    else:
+        summaries = summaries_json()
+        summaries[0].setdefault("metadata", {})["ratio"] = float("nan")
+        path = rewritten(tmp_path, json.dumps(summaries))
+    shard, reference = (read_inspect_log(p, spec(coding=False), CONFIG, FACTORS) for p in (path, DEFAULT))
+    assert rows(shard) == rows(reference) and shard.summary["valid"] == reference.summary["valid"] == 12
 
 
 def test_without_a_coder_only_the_header_and_summaries_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +134,7 @@ def test_a_coder_streams_samples_a_batch_at_a_time(monkeypatch: pytest.MonkeyPat
     no_full_reads(monkeypatch)
     monkeypatch.setattr(inspect_ai.log, "read_eval_log_samples_by_id_async", counted)
     shard = read_inspect_log(DEFAULT, spec(), CONFIG, FACTORS)
-    assert batches == [5, 5, 2]  # the 12 samples without an error, never the errored ones
+    assert sum(batches) == 12 and max(batches) <= 5  # the 12 samples without an error, a batch at a time; never the errored ones
     assert len(shard.coding) == 12
 
 

@@ -10,7 +10,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from preservation.aggregate import cell_keys, read_rates
+from preservation.aggregate import cell_keys, read_cell_sources, read_rates
+from preservation.manuscript import printed_numbers
 from preservation.notebook import strip_volatile
 from preservation.numbers import Format, cell_stems, fixed_effect_numbers, macro_name, row_stem, tex_escape, write_numbers
 
@@ -49,10 +50,8 @@ def test_instruction_effect_for_o3(numbers: dict[str, dict]) -> None:
 
 def test_every_number_the_manuscript_names_exists(numbers: dict[str, dict]) -> None:
     source = (Path(__file__).resolve().parents[1] / "paper/paper.typ").read_text()
-    named = set(re.findall(r'(?<![\w-])n\("(\w+)"\)', source))
-    for helper, suffixes in (("kn", ("K", "N")), ("ci", ("Low", "High")), ("effect", ("InstructionOR", "InstructionP"))):
-        named |= {stem + s for stem in re.findall(rf'(?<![\w-]){helper}\("(\w+)"\)', source) for s in suffixes}
-    assert named and named <= set(numbers)
+    named = {printed.name for printed in printed_numbers(source)}
+    assert len(named) > 40 and named <= set(numbers)
 
 
 def test_paper_and_appendix_are_built(built: Path) -> None:
@@ -81,7 +80,8 @@ def test_strip_volatile_removes_timestamps_and_random_ids() -> None:
 
 def test_fixed_effect_numbers_follow_the_statistics_contract() -> None:
     effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "instructed[T.True]",
-                             "estimate": -3.9, "se": 0.4, "odds_ratio": 0.02, "or_ci_low": 0.009, "or_ci_high": 0.044, "p": 1e-8}])
+                             "estimate": -3.9, "se": 0.4, "odds_ratio": 0.02, "or_ci_low": 0.009, "or_ci_high": 0.044, "p": 1e-8,
+                             "singular": False, "converged": True, "separated": False}])
     numbers = fixed_effect_numbers(effects, FORMAT, NAMES)
     stem = "PalisadeShutdownSabotageInstructedTTrueModel"
     assert {name: n.text for name, n in numbers.items()} == {
@@ -126,9 +126,49 @@ def test_a_published_figure_keeps_its_name_when_the_study_logs_arrive() -> None:
 
 def test_values_a_fit_could_not_estimate_are_null_in_json(tmp_path) -> None:
     effects = pd.DataFrame([{"study": "palisade_2025", "behaviour": "shutdown_sabotage", "term": "(Intercept)",
-                             "odds_ratio": 1e-12, "or_ci_low": float("nan"), "or_ci_high": float("inf"), "p": float("nan")}])
+                             "odds_ratio": 1e-12, "or_ci_low": float("nan"), "or_ci_high": float("inf"), "p": float("nan"),
+                             "converged": True, "separated": False}])
     numbers = fixed_effect_numbers(effects, FORMAT, NAMES)
     write_numbers(numbers, tmp_path / "n.tex", tmp_path / "n.json")
     written = json.loads((tmp_path / "n.json").read_text())
-    assert written["PalisadeShutdownSabotageInterceptModelORLow"] == {"value": None, "text": "n/a"}
-    assert written["PalisadeShutdownSabotageInterceptModelORHigh"] == {"value": None, "text": "∞"}
+    assert {k: written["PalisadeShutdownSabotageInterceptModelORLow"][k] for k in ("value", "text")} == {"value": None, "text": "n/a"}
+    assert {k: written["PalisadeShutdownSabotageInterceptModelORHigh"][k] for k in ("value", "text")} == {"value": None, "text": "∞"}
+
+
+def test_separated_and_unconverged_fits_give_no_odds_ratios_and_say_why() -> None:
+    """fits marked separated (an OR of 3e12 'converged') or not converged print "not estimable", never their OR."""
+    def term(study: str, name: str, separated: bool, converged: bool = True) -> dict:
+        return {"study": study, "behaviour": "shutdown_sabotage", "term": name, "odds_ratio": 3e12, "or_ci_low": 1e-300,
+                "or_ci_high": float("inf"), "p": 0.99, "converged": converged, "separated": separated}
+    effects = pd.DataFrame([term("palisade_2025", "(Intercept)", False), term("palisade_2025", "instructed=true", True),
+                            term("lynch_2025_agentic_misalignment", "instructed=true", False, converged=False)])
+    numbers = fixed_effect_numbers(effects, FORMAT, NAMES)
+    for stem in ("PalisadeShutdownSabotageInterceptModel", "PalisadeShutdownSabotageInstructedTrueModel"):
+        assert {numbers[stem + s].text for s in ("OR", "ORLow", "ORHigh", "P")} == {"not estimable"}
+        assert numbers[stem + "OR"].value is None
+        assert numbers[stem + "OR"].note == "separated fit: no finite estimate for instructed=true"
+    assert numbers["LynchShutdownSabotageInstructedTrueModelOR"].note == "the fit did not converge"
+
+
+def test_every_number_records_its_cells_and_their_sources(built: Path, numbers: dict[str, dict]) -> None:
+    """Each entry names its table, keys, rates cells (by id) and their sources, as cell_sources lists them."""
+    rates = read_rates(built / "data/processed/rates.csv").set_index("cell")
+    cell_sources = read_cell_sources(str(built / "data/processed/cell_sources.parquet"))
+    of_cell = cell_sources.groupby("cell")["source"].apply(set).to_dict()
+    for name, entry in numbers.items():
+        assert {"value", "text", "quantity", "table", "keys", "cells", "sources", "sources_total"} <= set(entry), name
+        if entry["quantity"] == "setting":
+            assert entry["table"] == "config" and entry["cells"] == [], name
+            continue
+        assert entry["cells"] and set(entry["cells"]) <= set(rates.index), name
+        behind = set().union(*(of_cell[cell] for cell in entry["cells"]))
+        assert entry["sources_total"] == len(behind) and set(entry["sources"]) <= behind, name
+    k = numbers["PalisadeOThreeShutdownSabotageK"]
+    (cell,) = k["cells"]
+    assert (k["quantity"], k["table"], k["keys"]["model"], k["keys"]["instructed"]) == ("k", "data/processed/rates.csv", "o3", False)
+    assert rates.loc[cell, "k"] == k["value"] and k["sources"] == [rates.loc[cell, "sources"]]
+    effect = numbers["PalisadeOThreeShutdownSabotageInstructionOR"]
+    assert [rates.loc[c, "instructed"] for c in effect["cells"]] == [False, True] and effect["quantity"] == "odds_ratio"
+    model = numbers["PalisadeShutdownSabotageInstructedTrueModelOR"]
+    assert model["table"] == "data/processed/models/fixed_effects.csv" and model["keys"]["term"] == "instructed=true"
+    assert set(model["cells"]) == set(rates[(rates["study"] == "palisade_2025") & (rates["evidence"] == "counts")].index)

@@ -14,6 +14,7 @@ naming it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -208,3 +209,19 @@ def test_the_run_ends_with_its_summary(real_run: Path) -> None:
     assert f"| {SOURCE} | 204 | 200 | 4 | 0 | 0 |" in summary
     assert f"- {STUDY} / shutdown_sabotage: singular" in summary
     assert summary.strip() in (real_run / "snakemake.stderr").read_text()
+
+
+def test_the_reviewers_page_lists_the_robot_trials_with_their_log_files(real_run: Path) -> None:
+    """Both robot cells on paper/review.html: 100 trials each, the rows shown named by their placed log file and line."""
+    page = (real_run / "paper" / "review.html").read_text(encoding="utf-8")
+    rates = pd.read_csv(processed(real_run, "rates.csv"))
+    cells = rates.loc[rates["study"] == STUDY, "cell"].tolist()
+    trials = pd.read_parquet(processed(real_run, "trials.parquet"))
+    assert len(cells) == 2
+    for cell in cells:
+        (section,) = re.findall(rf'<article id="trials-{cell}">(.*?)</article>', page, re.S)
+        assert "100 trials, the first 20 shown" in section
+        shown = re.findall(r'<code class="source">([^<]+)</code>', section)
+        assert len(shown) == 20 and all(source.startswith(str(PLACED)) for source in shown)
+        located = {f"{row.source_file}:{row.source_line}" for row in trials[trials["study"] == STUDY].itertuples()}
+        assert set(shown) <= located

@@ -55,3 +55,10 @@ def test_a_summary_older_than_its_inputs_is_not_printed(tmp_path: Path) -> None:
     os.utime(source, (summary.stat().st_mtime + 10,) * 2)
     assert current_summary(summary, [source]) is None
     assert current_summary(tmp_path / "missing.md", [source]) is None
+
+
+def test_the_report_ends_with_what_changed_since_the_baseline() -> None:
+    ingest = {"files": FILES, "records_read": 18, "records_used": 14, "records_quarantined": 3, "records_duplicate": 1, "balanced": True}
+    text = run_report(ingest, FITS, [], changes="1 claim flipped. Details in paper/changes.md.")
+    assert text.endswith("## Changes since the baseline\n\n1 claim flipped. Details in paper/changes.md.\n")
+    assert "Changes since" not in run_report(ingest, FITS, [])

@@ -55,10 +55,11 @@ def is_set(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
 
 
-def short_citation(row: Mapping[str, Any]) -> str:
-    """Authors and date of the citation ("Lynch et al. (June 2025)"), or the study id without one."""
+def short_citation(row: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """Authors and date of the citation ("Lynch et al. (June 2025)"), or else the study's configured
+    short name (config paper: study_names), or else its id."""
     if not isinstance(row.get("citation"), str):
-        return row["study"]
+        return (names or {}).get(row["study"], row["study"])
     return re.split(r"[,;]", row["citation"])[0]
 
 

@@ -1,9 +1,11 @@
 """Every number the paper reports, as LaTeX macros (numbers.tex) and JSON (numbers.json).
 
 The manuscript never types a number: it names one of these, so the text can only
-say what rates.csv (and, once merged, the model tables) say. Names are derived
-from the data cell (study, model, behaviour, condition), so they are stable
-across reruns and fail loudly when two cells would share one.
+say what rates.csv and the model tables say. Names are derived from the data
+cell (study, model, behaviour, condition), so they are stable across reruns and
+fail loudly when two cells would share one. Each JSON entry also records where
+it comes from (its table, the keys of its row, the rates cells by id and their
+source files), so a reader can go from any printed number to its trials.
 """
 
 from __future__ import annotations
@@ -14,29 +16,77 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from preservation.aggregate import cell_keys
+from preservation.aggregate import SOURCES_LISTED, cell_keys
 from preservation.compare import compare_counts
-from preservation.labels import is_set
+from preservation.labels import is_set, natural_key
+from preservation.stats.tables import estimable
 
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 EFFECT_COUNTS = ("k_not", "n_not", "k_told", "n_told")
 # Printed for a quantity a degenerate fit could not estimate (stored as null).
 NOT_ESTIMABLE = "n/a"
+# Printed instead of every estimate of a fit that is separated or did not converge (stored as null).
+NO_ESTIMATE = "not estimable"
 TEX_ESCAPES = {"%": r"\%", "<": r"\textless{}", "∞": r"$\infty$", "&": r"\&", "_": r"\_", "#": r"\#"}
+# The quantity each name suffix denotes (numbers.json `quantity`); claims check numbers by quantity.
+SETTING = "setting"
+EFFECT_QUANTITIES = {"OR": "odds_ratio", "ORLow": "or_low", "ORHigh": "or_high", "P": "p"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What a number was computed from: a table, the keys of its row there, and the rates cells (by id) behind it."""
+
+    table: str
+    keys: Mapping[str, Any]
+    cells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Number:
-    """A reported number: its value (for checks) and its text as printed."""
+    """A reported number: its value (for checks), its text as printed, and where it comes from."""
 
-    value: float | int | str
+    value: float | int | str | None
     text: str
+    quantity: str = SETTING
+    origin: Origin | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The tables numbers are read from (paths as the pipeline names them) and every rates cell's sources.
+
+    `fit_cells` gives, per study x behaviour, the counted cells a mixed model
+    is fitted from, so a model term points to the trials behind it.
+    """
+
+    rates: str = "rates.csv"
+    fixed_effects: str = "fixed_effects.csv"
+    of_cell: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fit_cells: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rates: pd.DataFrame, cell_sources: pd.DataFrame, rates_path: str, fixed_effects_path: str,
+              include_reconstructed: bool) -> Sources:
+        """From rates.csv and cell_sources: sources per cell, and the cells each model subset is fitted from."""
+        of_cell = {cell: tuple(part["source"]) for cell, part in cell_sources.groupby("cell", sort=True)}
+        counted = rates[rates["evidence"] == "counts"]
+        if not include_reconstructed:
+            counted = counted[~counted["reconstructed"].astype(bool)]
+        fit_cells = {(study, behaviour): tuple(sorted(part["cell"])) for (study, behaviour), part in counted.groupby(["study", "behaviour"])}
+        return cls(rates_path, fixed_effects_path, of_cell, fit_cells)
+
+    def behind(self, cells: Sequence[str]) -> list[str]:
+        """The distinct sources of some cells, sorted."""
+        return sorted({source for cell in cells for source in self.of_cell.get(cell, ())}, key=lambda name: (natural_key(name), name))
 
 
 @dataclass(frozen=True)
@@ -126,26 +176,40 @@ def _published(row: Mapping[str, Any]) -> bool:
 
 
 def rate_numbers(
-    rates: pd.DataFrame, by: Sequence[str], interval: str, fmt: Format, study_names: Mapping[str, str]
+    rates: pd.DataFrame, by: Sequence[str], interval: str, fmt: Format, study_names: Mapping[str, str], sources: Sources = Sources()
 ) -> dict[str, Number]:
     """K, N, Rate, Low, High per counted cell; Rate and/or Verbal per reported-only figure."""
     numbers: dict[str, Number] = {}
-    stems = cell_stems(rates, [*cell_keys(by), "evidence"], study_names)
+    keys = [*cell_keys(by), "evidence"]
+    stems = cell_stems(rates, keys, study_names)
     for row, stem in zip(rates.to_dict("records"), stems, strict=True):
+        origin = Origin(sources.rates, _plain(row, keys), (row["cell"],) if "cell" in row else ())
         if row["evidence"] == "counts":
-            numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])))
-            numbers[f"{stem}N"] = Number(int(row["n"]), str(int(row["n"])))
+            numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])), "k", origin)
+            numbers[f"{stem}N"] = Number(int(row["n"]), str(int(row["n"])), "n", origin)
             for suffix, column in (("Low", f"{interval}_low"), ("High", f"{interval}_high")):
-                numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.percent(row[column]))
+                numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.percent(row[column]), suffix.lower(), origin)
         if is_set(row.get("rate")):
-            numbers[f"{stem}Rate"] = Number(float(row["rate"]), fmt.percent(row["rate"]))
+            numbers[f"{stem}Rate"] = Number(float(row["rate"]), fmt.percent(row["rate"]), "rate", origin)
         if is_set(row.get("verbal")):
-            numbers[f"{stem}Verbal"] = Number(row["verbal"], row["verbal"])
+            numbers[f"{stem}Verbal"] = Number(row["verbal"], row["verbal"], "verbal", origin)
     return numbers
 
 
+def _plain(row: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """A row's key values as JSON can hold them: missing as None, booleans as booleans, the rest as text."""
+    plain: dict[str, Any] = {}
+    for key in keys:
+        value = row.get(key)
+        plain[key] = None if not is_set(value) else bool(value) if isinstance(value, (bool, np.bool_)) else str(value)
+    return plain
+
+
 def instruction_effects(rates: pd.DataFrame, by: Sequence[str], level: float) -> pd.DataFrame:
-    """Odds ratio (instructed vs not), exact interval and Fisher p for every cell counted both ways."""
+    """Odds ratio (instructed vs not), exact interval and Fisher p for every cell counted both ways.
+
+    `cell_not` and `cell_told` are the two cells' ids (when rates has them).
+    """
     counted = rates[rates["evidence"] == "counts"]
     keys = [key for key in cell_keys(by) if key != "instructed"]
     rows = []
@@ -156,56 +220,104 @@ def instruction_effects(rates: pd.DataFrame, by: Sequence[str], level: float) ->
         result = compare_counts(int(told["k"]), int(told["n"]), int(untold["k"]), int(untold["n"]), level)
         rows.append({**untold[keys].to_dict(),
                      "k_not": int(untold["k"]), "n_not": int(untold["n"]), "k_told": int(told["k"]), "n_told": int(told["n"]),
-                     "odds_ratio": result.odds_ratio, "or_ci_low": result.low, "or_ci_high": result.high, "p": result.p})
-    return pd.DataFrame(rows, columns=[*keys, *EFFECT_COUNTS, "odds_ratio", "or_ci_low", "or_ci_high", "p"])
+                     "odds_ratio": result.odds_ratio, "or_ci_low": result.low, "or_ci_high": result.high, "p": result.p,
+                     "cell_not": untold.get("cell"), "cell_told": told.get("cell")})
+    return pd.DataFrame(rows, columns=[*keys, *EFFECT_COUNTS, "odds_ratio", "or_ci_low", "or_ci_high", "p", "cell_not", "cell_told"])
 
 
 def instruction_effect_numbers(
-    effects: pd.DataFrame, by: Sequence[str], fmt: Format, study_names: Mapping[str, str]
+    effects: pd.DataFrame, by: Sequence[str], fmt: Format, study_names: Mapping[str, str], sources: Sources = Sources()
 ) -> dict[str, Number]:
     """Numbers for instruction_effects(): one stem per cell pair, named as its uninstructed cell."""
     stems = cell_stems(effects.assign(instructed=False), cell_keys(by), study_names)
-    return effect_numbers(effects.assign(stem=stems), fmt)
+    keys = [key for key in cell_keys(by) if key != "instructed"]
+    origins = [Origin(sources.rates, _plain(row, keys), tuple(c for c in (row.get("cell_not"), row.get("cell_told")) if is_set(c)))
+               for row in effects.to_dict("records")]
+    return effect_numbers(effects.assign(stem=stems), fmt, origins=origins)
 
 
-def effect_numbers(effects: pd.DataFrame, fmt: Format, stem_column: str = "stem", suffix: str = "Instruction") -> dict[str, Number]:
-    """OR, ORLow, ORHigh and P for each row of an effects table (instruction effects or fixed effects)."""
+def effect_numbers(effects: pd.DataFrame, fmt: Format, stem_column: str = "stem", suffix: str = "Instruction",
+                   origins: Sequence[Origin | None] | None = None, notes: Sequence[str] | None = None) -> dict[str, Number]:
+    """OR, ORLow, ORHigh and P for each row of an effects table (instruction effects or fixed effects).
+
+    A row with a note (its fit is separated or did not converge) has no estimate:
+    its four numbers are null and print as NO_ESTIMATE, with the note saying why.
+    """
     numbers: dict[str, Number] = {}
-    for row in effects.to_dict("records"):
+    rows = effects.to_dict("records")
+    for row, origin, note in zip(rows, origins or [None] * len(rows), notes or [""] * len(rows), strict=True):
         stem = f"{row[stem_column]}{suffix}"
-        numbers[f"{stem}OR"] = Number(float(row["odds_ratio"]), fmt.ratio(row["odds_ratio"]))
-        numbers[f"{stem}ORLow"] = Number(float(row["or_ci_low"]), fmt.ratio(row["or_ci_low"]))
-        numbers[f"{stem}ORHigh"] = Number(float(row["or_ci_high"]), fmt.ratio(row["or_ci_high"]))
-        numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(row["p"]))
+        for name, column, show in (("OR", "odds_ratio", fmt.ratio), ("ORLow", "or_ci_low", fmt.ratio),
+                                   ("ORHigh", "or_ci_high", fmt.ratio), ("P", "p", fmt.p)):
+            value, text = (None, NO_ESTIMATE) if note else (float(row[column]), show(row[column]))
+            numbers[f"{stem}{name}"] = Number(value, text, EFFECT_QUANTITIES[name], origin, note)
     return numbers
 
 
-def fixed_effect_numbers(fixed_effects: pd.DataFrame, fmt: Format, study_names: Mapping[str, str]) -> dict[str, Number]:
-    """Numbers for the GLMM fixed_effects.csv: one stem per study x behaviour x term."""
-    stems = [macro_name(study_prefix(r["study"], study_names), r["behaviour"].replace("_", " "), r["term"])
-             for r in fixed_effects.to_dict("records")]
-    return effect_numbers(fixed_effects.assign(stem=stems), fmt, suffix="Model")
+def fixed_effect_numbers(fixed_effects: pd.DataFrame, fmt: Format, study_names: Mapping[str, str], sources: Sources = Sources()) -> dict[str, Number]:
+    """Numbers for the GLMM fixed_effects.csv: one stem per study x behaviour x term.
+
+    A fit that did not converge or has a separated term (columns `converged`,
+    `separated`) gives no odds ratios: its estimates are where an optimiser
+    stopped, not estimates, so they are written as "not estimable" with the reason.
+    """
+    records = fixed_effects.to_dict("records")
+    stems = [macro_name(study_prefix(r["study"], study_names), r["behaviour"].replace("_", " "), r["term"]) for r in records]
+    origins = [Origin(sources.fixed_effects, {"study": r["study"], "behaviour": r["behaviour"], "term": r["term"]},
+                      sources.fit_cells.get((r["study"], r["behaviour"]), ())) for r in records]
+    return effect_numbers(fixed_effects.assign(stem=stems), fmt, suffix="Model", origins=origins, notes=fit_notes(fixed_effects))
+
+
+def fit_notes(fixed_effects: pd.DataFrame) -> list[str]:
+    """Per fixed-effects row: why its fit gives no estimate ("" when it does), as stats.tables.estimable decides."""
+    if fixed_effects.empty:
+        return []
+    usable = estimable(fixed_effects).tolist()
+    separated = fixed_effects.loc[fixed_effects["separated"].astype(bool)].groupby(["study", "behaviour"])["term"].agg(", ".join)
+    notes = []
+    for ok, row in zip(usable, fixed_effects.to_dict("records"), strict=True):
+        terms = separated.get((row["study"], row["behaviour"]))
+        notes.append("" if ok else f"separated fit: no finite estimate for {terms}" if terms else "the fit did not converge")
+    return notes
 
 
 def design_numbers(level: float, interval: str, fmt: Format) -> dict[str, Number]:
-    """Settings the methods section states: interval level and method."""
+    """Settings the methods section states: interval level and method (from config, not from data)."""
     return {
-        "CiLevel": Number(level, fmt.percent(level)),
-        "CiMethod": Number(interval, interval.replace("_", "-").title()),
+        "CiLevel": Number(level, fmt.percent(level), SETTING, Origin("config", {"ci_level": level})),
+        "CiMethod": Number(interval, interval.replace("_", "-").title(), SETTING, Origin("config", {"paper.interval": interval})),
     }
 
 
-def write_numbers(numbers: Mapping[str, Number], tex_path: str | Path, json_path: str | Path) -> None:
-    """Write both files sorted by name, so equal numbers give equal bytes."""
+def write_numbers(numbers: Mapping[str, Number], tex_path: str | Path, json_path: str | Path, sources: Sources = Sources()) -> None:
+    """Write both files sorted by name, so equal numbers give equal bytes; numbers.json with each number's provenance."""
     names = sorted(numbers)
     lines = ["% Generated by preservation.numbers from data/processed/rates.csv; do not edit."]
     lines += [rf"\newcommand{{\{name}}}{{{tex_escape(numbers[name].text)}}}" for name in names]
     Path(tex_path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    payload = {name: {"value": _finite_or_none(numbers[name].value), "text": numbers[name].text} for name in names}
+    payload = {name: number_entry(numbers[name], sources) for name in names}
     Path(json_path).write_text(json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def _finite_or_none(value: float | int | str) -> float | int | str | None:
+def number_entry(number: Number, sources: Sources) -> dict[str, Any]:
+    """A numbers.json entry: value and text, then its quantity and provenance.
+
+    `sources` lists the first SOURCES_LISTED distinct sources of its cells (as
+    rates.csv does, so the file does not grow with cells x files) and
+    `sources_total` counts them all; the full list per cell is
+    data/processed/cell_sources.parquet.
+    """
+    origin = number.origin or Origin("", {})
+    behind = sources.behind(origin.cells)
+    entry = {"value": _finite_or_none(number.value), "text": number.text, "quantity": number.quantity,
+             "table": origin.table, "keys": dict(origin.keys), "cells": list(origin.cells),
+             "sources": behind[:SOURCES_LISTED], "sources_total": len(behind)}
+    if number.note:
+        entry["note"] = number.note
+    return entry
+
+
+def _finite_or_none(value: float | int | str | None) -> float | int | str | None:
     """JSON has no NaN or infinity: a value that is not finite is written as null (its text says why)."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
 

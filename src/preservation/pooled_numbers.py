@@ -10,6 +10,12 @@ numbers: these come from meta/pooled.csv and planning/power*.csv. Names:
   ``Design<Scenario><n><Factor>sTrials`` (fewest trials per cell reaching the
   target power; "n/a" if none), ``...Power`` and ``...<Factor>s`` (the level count); ``DesignTargetPower``,
   ``DesignSimulations``, ``DesignAlpha``, ``DesignTest``.
+
+Each number records its table and the keys of its row there, and as its
+quantity the column it was read from, so a ``kind: table`` claim that bounds
+that column of that row checks it (preservation.claims.attach_numbers);
+what the config sets (methods, simulation counts, alpha, the test, the
+target power, the designs' level counts) is a setting.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import math
 
 import pandas as pd
 
-from preservation.numbers import NOT_ESTIMABLE, Format, Number, macro_name
+from preservation.numbers import NOT_ESTIMABLE, SETTING, Format, Number, Origin, macro_name
 
 COUNTS_METHOD = "UM.FS"
 
@@ -28,48 +34,51 @@ def _stem(analysis: str) -> str:
     return macro_name("meta", contrast, *(part.replace("_", " ").replace("=", " ") for part in rest))
 
 
-def meta_numbers(pooled: pd.DataFrame, fmt: Format) -> dict[str, Number]:
+def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.csv") -> dict[str, Number]:
     """Pooled odds ratio, interval, prediction interval, tau^2, I^2, units and method per analysis."""
     numbers: dict[str, Number] = {}
     if pooled.empty:
         return numbers
     primary = pooled["primary"].astype(str).str.lower() == "true"
     for row in pooled[primary].to_dict("records"):
-        stem = _stem(row["analysis"])
+        stem, origin = _stem(row["analysis"]), Origin(table, {"analysis": row["analysis"], "method": row["method"]})
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high"),
                                ("PILow", "or_pi_low"), ("PIHigh", "or_pi_high"), ("TauSq", "tau2")):
-            numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])))
-        numbers[f"{stem}ISq"] = Number(float(row["i2"]) / 100, fmt.percent(float(row["i2"]) / 100))
-        numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(float(row["p"])))
-        numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])))
-        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"))
+            numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
+        numbers[f"{stem}ISq"] = Number(float(row["i2"]) / 100, fmt.percent(float(row["i2"]) / 100), "i2", origin)
+        numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(float(row["p"])), "p", origin)
+        numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])), "k", origin)
+        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING, origin)
     for row in pooled[pooled["method"] == COUNTS_METHOD].to_dict("records"):
-        stem = _stem(row["analysis"]) + "Counts"
+        stem, origin = _stem(row["analysis"]) + "Counts", Origin(table, {"analysis": row["analysis"], "method": row["method"]})
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high")):
-            numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])))
+            numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
     return numbers
 
 
-def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format) -> dict[str, Number]:
+def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, power_table: str = "planning/power.csv",
+                  smallest_table: str = "planning/power_smallest.csv") -> dict[str, Number]:
     """The simulated designs: effect per scenario, fewest trials reaching the target, and the settings."""
     numbers: dict[str, Number] = {}
     if power.empty:
         return numbers
     first = power.iloc[0]
-    numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])))
-    numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}")
-    numbers["DesignTest"] = Number(first["test"], {"wald": "Wald z", "lr": "likelihood-ratio"}[first["test"]])
-    for scenario, part in power.groupby("scenario", sort=True):
-        odds = math.exp(float(part["log_odds"].iloc[0]))
-        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = Number(odds, fmt.ratio(odds))
+    settings = Origin(power_table, {})
+    numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])), SETTING, settings)
+    numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}", SETTING, settings)
+    numbers["DesignTest"] = Number(first["test"], {"wald": "Wald z", "lr": "likelihood-ratio"}[first["test"]], SETTING, settings)
     levels = [c for c in smallest.columns if c.startswith("n_")]
     for row in smallest.to_dict("records"):
         stem = macro_name("design", row["scenario"].replace("_", " "), *(f"{int(row[c])} {c[2:]}s" for c in levels))
+        origin = Origin(smallest_table, {"scenario": row["scenario"], **{c: int(row[c]) for c in levels}})
         trials = row["trials"]
         found = not (isinstance(trials, float) and math.isnan(trials))
-        numbers[f"{stem}Trials"] = Number(int(trials) if found else float("nan"), str(int(trials)) if found else NOT_ESTIMABLE)
-        numbers[f"{stem}Power"] = Number(float(row["power"]), fmt.percent(float(row["power"])) if found else NOT_ESTIMABLE)
+        numbers[f"{stem}Trials"] = Number(int(trials) if found else float("nan"), str(int(trials)) if found else NOT_ESTIMABLE, "trials", origin)
+        numbers[f"{stem}Power"] = Number(float(row["power"]), fmt.percent(float(row["power"])) if found else NOT_ESTIMABLE, "power", origin)
         for column in levels:  # the level counts themselves, so the text need not type them
-            numbers[f"{stem}{macro_name(column[2:] + 's')}"] = Number(int(row[column]), str(int(row[column])))
-        numbers["DesignTargetPower"] = Number(float(row["target"]), fmt.percent(float(row["target"])))
+            numbers[f"{stem}{macro_name(column[2:] + 's')}"] = Number(int(row[column]), str(int(row[column])), SETTING, origin)
+        numbers["DesignTargetPower"] = Number(float(row["target"]), fmt.percent(float(row["target"])), SETTING, settings)
+    for scenario, part in power.groupby("scenario", sort=True):  # the effect simulated: a design input (as fitted, or as set)
+        odds = math.exp(float(part["log_odds"].iloc[0]))
+        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = Number(odds, fmt.ratio(odds), SETTING, Origin(power_table, {"scenario": scenario}))
     return numbers

@@ -53,12 +53,18 @@ def _true(value: Any) -> bool:
 
 
 def run_report(
-    ingest: Mapping[str, Any], fits: pd.DataFrame, claims: Sequence[Mapping[str, Any]], absent: Mapping[str, str] | None = None
+    ingest: Mapping[str, Any],
+    fits: pd.DataFrame,
+    claims: Sequence[Mapping[str, Any]],
+    absent: Mapping[str, str] | None = None,
+    changes: str | None = None,
 ) -> str:
-    """run_summary.md: record accounting per source, source warnings, fit problems and failed claims.
+    """run_summary.md: record accounting per source, source warnings, fit problems, failed claims and what changed.
 
     `absent` names the configured sources whose path does not exist: inert by
     design, but a reader who placed data should see where the run looked.
+    `changes` is the one line saying what moved since the baseline
+    (preservation.changes.headline), with where the full report is.
     """
     counts = source_counts(ingest["files"])
     total = counts[list(COLUMNS)].sum()
@@ -89,6 +95,8 @@ def run_report(
     )
     for title, items in sections:
         lines += [f"## {title}", "", *([f"- {item}" for item in items] or ["None."]), ""]
+    if changes is not None:
+        lines += ["## Changes since the baseline", "", changes, ""]
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ import yaml
 
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "paper", "profiles", ".test")
 # Built files under paper/ and a scenario's outputs are not sources: a copy must rebuild them.
-GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "claims.json", "tables", "*.executed.ipynb", "processed", "figures")
+GENERATED = shutil.ignore_patterns("*.pdf", "*.html", "numbers.*", "claims.md", "claims.json", "changes.md", "changes.json", "tables", "*.executed.ipynb", "processed", "figures")
 
 
 def copy_workflow(repo: Path, target: Path, raw: bool = True) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from preservation.claims import ClaimError, ClaimResult, select_row
+from preservation.claims import ClaimError, ClaimResult, cell_text, select_row
 
 TABLES = ("meta_pooled", "power", "power_smallest")
 _CHECKS = {
@@ -32,8 +32,13 @@ def _expected(bounds: Mapping[str, Mapping[str, float]]) -> str:
     return "; ".join(f"{column} {_CHECKS[check][1]} {bound:g}" for column, checks in bounds.items() for check, bound in checks.items())
 
 
-def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> ClaimResult:
-    """One ``kind: table`` claim; evaluation errors become failed results carrying the reason."""
+def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], paths: Mapping[str, str] | None = None) -> ClaimResult:
+    """One ``kind: table`` claim; evaluation errors become failed results carrying the reason.
+
+    The result names the table (by its path in `paths`, as numbers.json does)
+    and the row it read, and checks the bounded columns: the numbers.json
+    entries with those quantities from that row are the ones it checks.
+    """
     expected = _expected(claim["bounds"])
     try:
         if claim["table"] not in tables:
@@ -50,6 +55,8 @@ def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataF
                 if math.isnan(value) or not test(value, bound):
                     problems.append(f"{column} = {value:.4g} is not {sign} {bound:g}")
         data = [f"{claim['table']}: " + ", ".join(f"{k}={v}" for k, v in claim["select"].items())]
-        return ClaimResult(claim["id"], claim["text"], not problems, expected, "; ".join(recomputed), data, "; ".join(problems))
+        return ClaimResult(claim["id"], claim["text"], not problems, expected, "; ".join(recomputed), data, "; ".join(problems),
+                           checks=list(claim["bounds"]), table=(paths or {}).get(claim["table"], claim["table"]),
+                           row={str(column): cell_text(value) for column, value in row.items()})
     except ClaimError as error:
         return ClaimResult(claim["id"], claim["text"], False, expected, "—", message=str(error))

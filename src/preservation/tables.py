@@ -1,8 +1,12 @@
-"""Tables the paper typesets (CSV of display strings, read by the manuscript as they are)."""
+"""Tables the paper typesets (CSV of display strings, read by the manuscript as they are).
+
+A column `X_ref` holds the refs.bib key of column X's study (config paper:
+citations); the manuscript prints it as a citation after X, not as a column.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -26,12 +30,14 @@ def display_value(row: dict[str, Any], fmt: Format) -> str:
     return f"{qualifier}{fmt.percent(row['rate'])} (rate only)"
 
 
-def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> pd.DataFrame:
-    """One line per rates.csv row: source, model, condition and value as the paper prints them."""
+def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format, names: Mapping[str, str] | None = None,
+                  citations: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One line per rates.csv row: source (its short name, which the citation follows), model, condition and value as the paper prints them."""
     rows = rates.sort_values(list(STUDY_ORDER), key=natural_order, kind="mergesort").to_dict("records")
     return pd.DataFrame(
         {
-            "source": [short_citation(row) for row in rows],
+            "source": [(names or {}).get(row["study"]) or short_citation(row) for row in rows],
+            "source_ref": [(citations or {}).get(row["study"], "") for row in rows],
             "model": [row["model"] for row in rows],
             "condition": [condition_label(row, factors) for row in rows],
             "value": [display_value(row, fmt) for row in rows],
@@ -39,12 +45,15 @@ def results_table(rates: pd.DataFrame, factors: Sequence[str], fmt: Format) -> p
     )
 
 
-def effects_table(effects: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+def effects_table(effects: pd.DataFrame, fmt: Format, names: Mapping[str, str] | None = None,
+                  citations: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Instruction effect per model: k/n without and with the instruction, odds ratio [interval], Fisher p and
-    Holm-adjusted p (family: HOLM_FAMILY); a study column when more than one study is shown; natural order."""
+    Holm-adjusted p (family: HOLM_FAMILY); a study column (short name and citation key) when more than one
+    study is shown; natural order."""
     effects = effects.assign(p_holm=effects.groupby(list(HOLM_FAMILY))["p"].transform(holm) if len(effects) else [])
     effects = effects.sort_values(["study", "model"], key=natural_order, kind="mergesort")
-    study = {"study": effects["study"]} if effects["study"].nunique() > 1 else {}
+    study = {"study": [(names or {}).get(s, s) for s in effects["study"]],
+             "study_ref": [(citations or {}).get(s, "") for s in effects["study"]]} if effects["study"].nunique() > 1 else {}
     return pd.DataFrame(
         {
             **study,

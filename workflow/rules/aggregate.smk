@@ -1,4 +1,6 @@
-# Per-condition aggregation: k, n, rate and 95% intervals per cell.
+# Per-condition aggregation: k, n, rate and 95% intervals per cell, with a stable
+# cell id; cell_sources lists every source of every cell (the provenance that
+# numbers.json and claims.json point to by cell id).
 
 
 rule rates:
@@ -11,6 +13,7 @@ rule rates:
             caption="../report/rates.rst",
             category="Tables",
         ),
+        cell_sources=f"{PROCESSED}/cell_sources.parquet",
     params:
         by=config["aggregate_by"],
         level=config["ci_level"],

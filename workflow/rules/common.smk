@@ -31,6 +31,16 @@ PROCESSED = config["processed_dir"]
 FIGURES = config["figures_dir"]
 PAPER = config["paper"]["dir"]
 
+# The results each run's change report compares with: recorded on request
+# (`snakemake baseline`) and kept in the repository, so never a rule's output.
+BASELINE = f"{PAPER}/baseline.json"
+
+
+def baseline_if_recorded(wildcards):
+    """The baseline when one is recorded, else nothing: a run without one still writes its report."""
+    return [BASELINE] if os.path.exists(BASELINE) else []
+
+
 # Figures built from rates.csv (the forest plot waits for the model tables).
 RATE_FIGURES = ["shutdown_sabotage", "blackmail", "peer_preservation", "rate_heatmap"]
 # Units (a file, a robot batch, an experiment) of the configured `sources:`.

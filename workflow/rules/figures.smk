@@ -8,6 +8,7 @@ rule figure_shutdown_sabotage:
         **figure_outputs("shutdown_sabotage"),
     params:
         interval=config["paper"]["interval"],
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_shutdown_sabotage.py"),
     benchmark:
         "benchmarks/figures/shutdown_sabotage.tsv"
@@ -27,6 +28,7 @@ rule figure_blackmail:
     params:
         interval=config["paper"]["interval"],
         level=config["ci_level"],
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_blackmail.py"),
     log:
         "logs/figures/blackmail.log",
@@ -45,6 +47,7 @@ rule figure_peer_preservation:
         peer_levels=config["peer_levels"],
         interval=config["paper"]["interval"],
         level=config["ci_level"],
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_peer_preservation.py"),
     log:
         "logs/figures/peer_preservation.log",
@@ -61,6 +64,7 @@ rule figure_rate_heatmap:
         **figure_outputs("rate_heatmap"),
     params:
         factors=config["aggregate_by"],
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_rate_heatmap.py"),
     log:
         "logs/figures/rate_heatmap.log",
@@ -77,6 +81,7 @@ rule figure_forest:
     output:
         **figure_outputs("forest"),
     params:
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_forest.py"),
     log:
         "logs/figures/forest.log",

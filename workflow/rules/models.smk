@@ -1,7 +1,7 @@
 # Mixed-effects models, population-averaged companions, exact contrasts and
 # the lme4 cross-check (issue 3). Included from the Snakefile; targets:
 #   <processed_dir>/models/{fixed_effects,random_effects,fits,gee,contrasts,engine_agreement}.csv
-#   paper/tables/{glmm_fixed_effects,gee,contrasts}.tex
+#   <paper.dir>/tables/{glmm_fixed_effects,gee,contrasts}.tex
 # The lme4 cross-check takes three jobs: glmm writes the cells it fitted (glmer_inputs/), glmer
 # fits them in an R process of its own, engine_agreement compares the two.
 # Every model rule reads the counted cells (model_cells), never the per-trial table.
@@ -37,7 +37,7 @@ rule glmm:
         fits=report(f"{MODELS_DIR}/fits.csv", caption="../report/fits.rst", category="Models"),
         fits_json=f"{MODELS_DIR}/fits.json",
         glmer_inputs=directory(f"{MODELS_DIR}/glmer_inputs"),
-        tex="paper/tables/glmm_fixed_effects.tex",
+        tex=f"{PAPER}/tables/glmm_fixed_effects.tex",
     params:
         model=model_fields(
             "formula", "formulas", "groups", "nagq", "reference_levels", "declared_levels", "include_reconstructed", "ci_level"
@@ -59,7 +59,7 @@ rule gee:
         cells=CELLS,
     output:
         csv=report(f"{MODELS_DIR}/gee.csv", caption="../report/gee.rst", category="Models"),
-        tex="paper/tables/gee.tex",
+        tex=f"{PAPER}/tables/gee.tex",
     params:
         model=model_fields(
             "formula", "formulas", "groups", "reference_levels", "declared_levels", "include_reconstructed", "gee_cluster", "ci_level"
@@ -80,7 +80,7 @@ rule contrasts:
         cells=CELLS,
     output:
         csv=report(f"{MODELS_DIR}/contrasts.csv", caption="../report/contrasts.rst", category="Models"),
-        tex="paper/tables/contrasts.tex",
+        tex=f"{PAPER}/tables/contrasts.tex",
     params:
         model=model_fields("include_reconstructed", "ci_level"),
         boschloo_max_product=config["models"]["boschloo_max_product"],

@@ -5,6 +5,7 @@
 rule paper_numbers:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        cell_sources=rules.rates.output.cell_sources,
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
         meta_pooled=f"{PROCESSED}/meta/pooled.csv",
         power=f"{PROCESSED}/planning/power.csv",
@@ -18,6 +19,7 @@ rule paper_numbers:
         interval=config["paper"]["interval"],
         format=sorted_keys(config["paper"]["format"]),
         study_names=sorted_keys(config["paper"]["study_names"]),
+        include_reconstructed=config["models"]["include_reconstructed"],
         code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",
@@ -37,6 +39,8 @@ rule paper_tables:
         by=config["aggregate_by"],
         level=config["ci_level"],
         format=sorted_keys(config["paper"]["format"]),
+        study_names=sorted_keys(config["paper"]["study_names"]),
+        citations=sorted_keys(config["paper"]["citations"]),
         code=code_of("paper_tables.py"),
     log:
         "logs/paper/tables.log",
@@ -49,6 +53,9 @@ rule paper_tables:
 rule claims:
     input:
         rates=f"{PROCESSED}/rates.csv",
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        numbers=rules.paper_numbers.output.json,
+        manuscript=f"{PAPER}/paper.typ",
         meta_pooled=f"{PROCESSED}/meta/pooled.csv",
         power=f"{PROCESSED}/planning/power.csv",
         power_smallest=f"{PROCESSED}/planning/power_smallest.csv",
@@ -61,6 +68,8 @@ rule claims:
         strict=config["claims"]["strict"],
         verbal_levels=config["claims"]["verbal_levels"],
         level=config["ci_level"],
+        interval=config["paper"]["interval"],
+        by=config["aggregate_by"],
         code=code_of("check_claims.py"),
     log:
         "logs/paper/claims.log",
@@ -68,6 +77,31 @@ rule claims:
         "../../environment.yml"
     script:
         "../scripts/check_claims.py"
+
+
+# The reviewer's page: from every printed number and claim to its cells and trial rows (one static HTML file).
+rule review_page:
+    input:
+        numbers=rules.paper_numbers.output.json,
+        claims=rules.claims.output.results,
+        rates=f"{PROCESSED}/rates.csv",
+        cell_sources=rules.rates.output.cell_sources,
+        fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
+        trials=f"{PROCESSED}/trials.parquet",
+        manuscript=f"{PAPER}/paper.typ",
+    output:
+        html=report(f"{PAPER}/review.html", caption="../report/review.rst", category="Paper"),
+    params:
+        by=config["aggregate_by"],
+        level=config["ci_level"],
+        interval=config["paper"]["interval"],
+        code=code_of("review_page.py"),
+    log:
+        "logs/paper/review.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/review_page.py"
 
 
 rule analysis_notebook:
@@ -114,6 +148,7 @@ rule analysis_html:
 rule paper_pdf:
     input:
         source=f"{PAPER}/paper.typ",
+        bibliography=f"{PAPER}/refs.bib",
         numbers=f"{PAPER}/numbers.json",
         tables=rules.paper_tables.output,
         figures=expand(f"{FIGURES}/{{name}}.pdf", name=(*RATE_FIGURES, "forest")),

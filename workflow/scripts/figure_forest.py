@@ -7,6 +7,6 @@ from preservation.figures.style import save_figure
 from preservation.runlog import job_logger
 
 logger = job_logger("figure", snakemake.log)
-fig = plot_forest(pd.read_csv(snakemake.input.fixed_effects))
+fig = plot_forest(pd.read_csv(snakemake.input.fixed_effects), snakemake.params.study_names)
 save_figure(fig, snakemake.output.pdf, snakemake.output.png)
 logger.info("wrote %s and %s", snakemake.output.pdf, snakemake.output.png)

@@ -1,10 +1,11 @@
-"""Snakemake adapter: rates.csv and the GLMM fixed effects -> paper/numbers.tex + numbers.json."""
+"""Snakemake adapter: rates.csv, cell sources and the GLMM fixed effects -> paper/numbers.tex + numbers.json (with provenance)."""
 
 import pandas as pd
 
-from preservation.aggregate import read_rates
+from preservation.aggregate import read_cell_sources, read_rates
 from preservation.numbers import (
     Format,
+    Sources,
     design_numbers,
     fixed_effect_numbers,
     instruction_effect_numbers,
@@ -20,13 +21,16 @@ fmt = Format(**snakemake.params.format)
 names = snakemake.params.study_names
 by = snakemake.params.by
 rates = read_rates(snakemake.input.rates)
+sources = Sources.build(rates, read_cell_sources(snakemake.input.cell_sources), snakemake.input.rates,
+                        snakemake.input.fixed_effects, snakemake.params.include_reconstructed)
 numbers = {
     **design_numbers(snakemake.params.level, snakemake.params.interval, fmt),
-    **rate_numbers(rates, by, snakemake.params.interval, fmt, names),
-    **instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names),
-    **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names),
-    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt),
-    **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt),
+    **rate_numbers(rates, by, snakemake.params.interval, fmt, names, sources),
+    **instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names, sources),
+    **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
+    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled),
+    **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
+                    snakemake.input.power, snakemake.input.power_smallest),
 }
-write_numbers(numbers, snakemake.output.tex, snakemake.output.json)
+write_numbers(numbers, snakemake.output.tex, snakemake.output.json, sources)
 logger.info("wrote %d numbers to %s and %s", len(numbers), snakemake.output.tex, snakemake.output.json)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -12,12 +14,12 @@ from preservation.figures.style import COLUMN_WIDTH_IN, PALETTE, apply_style
 from preservation.labels import is_set, natural_order, short_citation
 
 
-def blackmail_data(rates: pd.DataFrame) -> pd.DataFrame:
+def blackmail_data(rates: pd.DataFrame, study_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every blackmail row without a peer or instruction, with its label and source; studies in natural
     order of their citation, then highest rate first (verbal-only rows last), ties in natural order."""
     rows = rates[(rates["behaviour"] == "blackmail") & (rates["peer"] == "none") & ~rates["instructed"]]
     records = rows.to_dict("records")
-    rows = rows.assign(label=[_label(row) for row in records], source=[short_citation(row) for row in records])
+    rows = rows.assign(label=[_label(row) for row in records], source=[short_citation(row, study_names) for row in records])
     rows = rows.sort_values("label", key=natural_order, kind="mergesort")
     rows = rows.sort_values("rate", ascending=False, na_position="last", kind="mergesort")
     return rows.sort_values(["source", "study"], key=natural_order, kind="mergesort").reset_index(drop=True)
@@ -32,10 +34,10 @@ def _label(row: dict) -> str:
     return label
 
 
-def plot_blackmail(rates: pd.DataFrame, interval: str, level: float) -> plt.Figure:
+def plot_blackmail(rates: pd.DataFrame, interval: str, level: float, study_names: Mapping[str, str] | None = None) -> plt.Figure:
     """Dot plot of blackmail rate per model, one panel per study; the values in a column beside it."""
     apply_style()
-    data = blackmail_data(rates)
+    data = blackmail_data(rates, study_names)
     parts = [part for _, part in data.groupby(["source", "study"], sort=False)]
     panels = [Panel(part["source"].iloc[0], list(part["label"]), [ValueColumn("value", [value_text(r) for r in part.to_dict("records")])])
               for part in parts]

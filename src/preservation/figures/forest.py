@@ -11,6 +11,8 @@ hollow, and its panel says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -47,12 +49,13 @@ def _interval_text(row: dict) -> str:
     return f"{row['odds_ratio']:.2g} [{row['or_ci_low']:.2g}, {row['or_ci_high']:.2g}]"
 
 
-def plot_forest(effects: pd.DataFrame) -> plt.Figure:
-    """Odds ratios on a log axis with their intervals, a panel per fit; a dashed line marks no effect (OR = 1)."""
+def plot_forest(effects: pd.DataFrame, names: Mapping[str, str] | None = None) -> plt.Figure:
+    """Odds ratios on a log axis with their intervals, a panel per fit, titled with the study's short name
+    (config paper: study_names) where it has one; a dashed line marks no effect (OR = 1)."""
     apply_style()
     data, left_out = forest_data(effects)
     parts = [part for _, part in data.groupby(["study", "behaviour"], sort=False)]
-    panels = [Panel(f"{part['study'].iloc[0]}: {pretty(part['behaviour'].iloc[0])}"
+    panels = [Panel(f"{(names or {}).get(part['study'].iloc[0], part['study'].iloc[0])}: {pretty(part['behaviour'].iloc[0])}"
                     + (" (singular fit)" if part["singular"].astype(bool).any() else ""),
                     [term_label(term) for term in part["term"]],
                     [ValueColumn("OR [CI]", [_interval_text(r) for r in part.to_dict("records")])]) for part in parts]

@@ -9,7 +9,7 @@ widest annotation at print size, and condition names are wrapped to that width.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,7 +28,7 @@ COLOURBAR_IN = 0.7
 LINE_IN = 1.22 / 72
 
 
-def heatmap_data(rates: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+def heatmap_data(rates: pd.DataFrame, factors: Sequence[str], study_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """rates.csv rows with a column label per condition and the study's short citation (source).
 
     A condition that a model has in two scenarios of one study gets one column
@@ -36,7 +36,7 @@ def heatmap_data(rates: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
     condition cell are an error.
     """
     rows = rates.assign(condition=[condition_label(row, factors) for row in rates.to_dict("records")],
-                        source=[short_citation(row) for row in rates.to_dict("records")])
+                        source=[short_citation(row, study_names) for row in rates.to_dict("records")])
     clash = rows.duplicated(["study", "model", "condition"], keep=False)
     rows.loc[clash, "condition"] += " (" + rows.loc[clash, "scenario"].astype(str) + ")"
     clash = rows.duplicated(["study", "model", "condition"], keep=False)
@@ -61,10 +61,10 @@ def _panels(data: pd.DataFrame, per_panel: int) -> list[tuple[str, list[str], li
     return panels
 
 
-def plot_rate_heatmap(rates: pd.DataFrame, factors: Sequence[str]) -> plt.Figure:
+def plot_rate_heatmap(rates: pd.DataFrame, factors: Sequence[str], study_names: Mapping[str, str] | None = None) -> plt.Figure:
     """Heat map of rates per study; rate-only and verbal cells hatched, every cell annotated with its value."""
     apply_style()
-    data = heatmap_data(rates, factors)
+    data = heatmap_data(rates, factors, study_names)
     narrowest = max(MIN_COLUMN_IN, max(text_width_in(value_text(row), NOTE_PT) for row in data.to_dict("records")) + 0.08)
     label_in = min(LABEL_MAX_IN, max(text_width_in(str(model), LABEL_PT) for model in data["model"]) + 0.02)
     grid_in = DOUBLE_WIDTH_IN - label_in - COLOURBAR_IN - 0.2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -20,12 +20,12 @@ MARKERS = ("o", "s", "D", "^", "v", "P")
 DODGE = 0.5  # share of a row the peer conditions of one series spread over
 
 
-def peer_data(rates: pd.DataFrame, peer_levels: Sequence[str]) -> pd.DataFrame:
+def peer_data(rates: pd.DataFrame, peer_levels: Sequence[str], study_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Rows that say whose preservation is at stake (subject), with a series label (model: behaviour),
     source and peer order; sorted by source, subject, series (natural order) and peer level."""
     rows = rates[rates["subject"].isin(SUBJECTS)]
     rows = rows.assign(series=rows["model"] + ": " + rows["behaviour"].map(pretty),
-                       source=[short_citation(row) for row in rows.to_dict("records")],
+                       source=[short_citation(row, study_names) for row in rows.to_dict("records")],
                        order=rows["peer"].map({level: i for i, level in enumerate(peer_levels)}))
     keys = [(natural_key(source), study, list(SUBJECTS).index(subject), natural_key(series), order)
             for source, study, subject, series, order in zip(*(rows[c] for c in ("source", "study", "subject", "series", "order")))]
@@ -38,10 +38,12 @@ def _value(row: dict) -> str:
     return value_text(row) + (f" “{row['verbal']}”" if words else "")
 
 
-def plot_peer_preservation(rates: pd.DataFrame, peer_levels: Sequence[str], interval: str, level: float) -> plt.Figure:
+def plot_peer_preservation(
+    rates: pd.DataFrame, peer_levels: Sequence[str], interval: str, level: float, study_names: Mapping[str, str] | None = None
+) -> plt.Figure:
     """One panel per study x subject; a row per model and behaviour, one marker per peer condition, values beside."""
     apply_style()
-    data = peer_data(rates, peer_levels)
+    data = peer_data(rates, peer_levels, study_names)
     levels = [name for name in peer_levels if name in set(data["peer"])]
     style = {name: (PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(levels)}
     parts = [part for _, part in data.groupby(["source", "study", "subject"], sort=False)]

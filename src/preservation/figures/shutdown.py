@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -35,7 +37,7 @@ def bar_labels(cells: pd.DataFrame) -> pd.Series:
     return labels
 
 
-def shutdown_sabotage_data(rates: pd.DataFrame, interval: str = "jeffreys") -> pd.DataFrame:
+def shutdown_sabotage_data(rates: pd.DataFrame, interval: str = "jeffreys", study_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The counted shutdown-sabotage cells without a peer: study, label (one row each), low/high.
 
     Studies in natural order of their short citation; within a study, rows by
@@ -43,7 +45,7 @@ def shutdown_sabotage_data(rates: pd.DataFrame, interval: str = "jeffreys") -> p
     """
     cells = rates[(rates["behaviour"] == "shutdown_sabotage") & (rates["evidence"] == "counts") & (rates["peer"] == "none")]
     cells = cells.assign(low=cells[f"{interval}_low"], high=cells[f"{interval}_high"], label=bar_labels(cells),
-                         source=[short_citation(row) for row in cells.to_dict("records")])
+                         source=[short_citation(row, study_names) for row in cells.to_dict("records")])
     if cells.duplicated(["study", "label", "instructed"]).any():
         raise ValueError("two shutdown-sabotage cells share a row; their cell keys do not tell them apart")
     rows = cells[["source", "study", "label"]].drop_duplicates().merge(
@@ -55,10 +57,10 @@ def shutdown_sabotage_data(rates: pd.DataFrame, interval: str = "jeffreys") -> p
     return cells.assign(order=order).sort_values(["order", "instructed"]).drop(columns="order").reset_index(drop=True)
 
 
-def plot_shutdown_sabotage(rates: pd.DataFrame, interval: str = "jeffreys") -> plt.Figure:
+def plot_shutdown_sabotage(rates: pd.DataFrame, interval: str = "jeffreys", study_names: Mapping[str, str] | None = None) -> plt.Figure:
     """Horizontal bars of sabotage rate with intervals per model and instruction; k/n in a table beside them."""
     apply_style()
-    data = shutdown_sabotage_data(rates, interval)
+    data = shutdown_sabotage_data(rates, interval, study_names)
     studies = list(dict.fromkeys(zip(data["study"], data["source"], strict=True)))
     panels, cells = [], []
     for study, source in studies:
