@@ -41,10 +41,12 @@ def test_changed_count_fails_its_claim_loudly(perturbed: Path) -> None:
     assert result.returncode == 0, result.stderr[-4000:]
     report = (perturbed / "paper/claims.md").read_text()
     head = report.splitlines()[2]
-    # the claims restating o3's count, its interval and its instruction effect; every printed number stays checked
+    # the claims restating o3's count, its interval and its instruction effect, and the pooled (meta-analysis)
+    # numbers o3 is one unit of; every printed number stays checked
     failed = {result["id"] for result in json.loads((perturbed / "paper/claims.json").read_text()) if not result["passed"]}
-    assert failed == {"palisade-o3-default", "palisade-o3-default-interval", "instruction-effect-o3"}
-    assert head.startswith("**FAILED: 3 of ")
+    assert failed == {"palisade-o3-default", "palisade-o3-default-interval", "instruction-effect-o3",
+                      "meta-instruction-lowers-pooled-odds", "meta-instruction-prediction-interval-includes-no-effect"}
+    assert head.startswith("**FAILED: 5 of ")
     assert "`palisade-o3-default`: recomputed 78/100 differs from claimed 79/100" in report
     # the comparison claims still hold at 78/100; the number in the paper follows the data
     assert "| PASS | `instruction-lowers-o3` |" in report

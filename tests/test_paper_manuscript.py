@@ -4,6 +4,7 @@ order they are first cited, every study is cited from refs.bib, and typst prints
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from pathlib import Path
 
@@ -84,3 +85,17 @@ def test_a_study_from_logs_is_shown_by_its_short_name_with_its_citation() -> Non
                            "instructed": False, "evidence": "counts", "k": 52, "n": 100, "rate": 0.52}])
     table = results_table(rates, [], Format(1, 2, 0.001), config["paper"]["study_names"], config["paper"]["citations"])
     assert table[["source", "source_ref"]].values.tolist() == [["Palisade Robot", "palisade2026robot"]]
+
+
+def test_a_number_the_data_did_not_give_is_printed_as_missing_not_a_failed_build(built: Path, tmp_path: Path) -> None:
+    """A design or study absent from the data leaves its numbers out of numbers.json: the paper still compiles and shows it."""
+    shutil.copytree(built / "paper", tmp_path / "paper")
+    shutil.copytree(built / "figures", tmp_path / "figures")
+    numbers = json.loads((tmp_path / "paper/numbers.json").read_text())
+    gone = ("DesignOddsHalvedSixModelsTrials", "PalisadeOThreeShutdownSabotageInstructionOR")
+    (tmp_path / "paper/numbers.json").write_text(json.dumps({k: v for k, v in numbers.items() if k not in gone}))
+    pdf = typst.compile(str(tmp_path / "paper/paper.typ"), root=str(tmp_path), ignore_system_fonts=True, sys_inputs={"figures": "/figures"})
+    (tmp_path / "paper.pdf").write_bytes(pdf)
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "paper.pdf").pages)
+    joined = text.replace("-\n", "").replace("\n", " ")  # typst hyphenates long names
+    assert all(f"missing: {name}" in joined for name in gone), joined

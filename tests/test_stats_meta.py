@@ -133,3 +133,13 @@ def test_pooled_table_marks_the_primary_row_and_names_the_correction() -> None:
     assert pooled.loc[pooled["method"] == "UM.FS", "correction"].iloc[0].startswith("none")
     skipped = agreement_table(pooled, None, "skipped: Rscript/metafor not found")
     assert skipped["status"].eq("skipped: Rscript/metafor not found").all() and skipped["within_tolerance"].isna().all()
+
+
+def test_nothing_to_pool_still_gives_the_pooled_columns() -> None:
+    """One unit only: no pooled row, but every column a reader of pooled.csv expects (an empty file has none)."""
+    units = pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
+                          "unit": ["u0"], "k1": [3], "n1": [10], "k0": [5], "n0": [10]})
+    full = pooled_table(pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
+                                      "unit": [f"u{i}" for i in range(5)], "k1": K1, "n1": N, "k0": K0, "n0": N}), 0.95, "REML", False)[1]
+    _, pooled = pooled_table(units, 0.95, "REML", False)
+    assert pooled.empty and list(pooled.columns) == list(full.columns)

@@ -48,7 +48,8 @@ def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.cs
         numbers[f"{stem}ISq"] = Number(float(row["i2"]) / 100, fmt.percent(float(row["i2"]) / 100), "i2", origin)
         numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(float(row["p"])), "p", origin)
         numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])), "k", origin)
-        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING, origin)
+        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING,
+                                          Origin("config", {"meta.method": row["method"]}))
     for row in pooled[pooled["method"] == COUNTS_METHOD].to_dict("records"):
         stem, origin = _stem(row["analysis"]) + "Counts", Origin(table, {"analysis": row["analysis"], "method": row["method"]})
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high")):
@@ -56,17 +57,23 @@ def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.cs
     return numbers
 
 
-def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, power_table: str = "planning/power.csv",
-                  smallest_table: str = "planning/power_smallest.csv") -> dict[str, Number]:
-    """The simulated designs: effect per scenario, fewest trials reaching the target, and the settings."""
+def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smallest_table: str = "planning/power_smallest.csv",
+                  fixed_effects: pd.DataFrame | None = None, fixed_effects_table: str = "fixed_effects.csv") -> dict[str, Number]:
+    """The simulated designs: effect per scenario, fewest trials reaching the target, and the settings.
+
+    The effect a scenario simulates is the fitted model term's odds ratio when
+    the scenario keeps it (so the claim on that term checks it), else the
+    configured one.
+    """
     numbers: dict[str, Number] = {}
     if power.empty:
         return numbers
     first = power.iloc[0]
-    settings = Origin(power_table, {})
-    numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])), SETTING, settings)
-    numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}", SETTING, settings)
-    numbers["DesignTest"] = Number(first["test"], {"wald": "Wald z", "lr": "likelihood-ratio"}[first["test"]], SETTING, settings)
+    numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])), SETTING,
+                                          Origin("config", {"power.simulations": int(first["simulations"])}))
+    numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}", SETTING, Origin("config", {"power.alpha": float(first["alpha"])}))
+    numbers["DesignTest"] = Number(first["test"], {"wald": "Wald z", "lr": "likelihood-ratio"}[first["test"]], SETTING,
+                                   Origin("config", {"power.test": first["test"]}))
     levels = [c for c in smallest.columns if c.startswith("n_")]
     for row in smallest.to_dict("records"):
         stem = macro_name("design", row["scenario"].replace("_", " "), *(f"{int(row[c])} {c[2:]}s" for c in levels))
@@ -76,9 +83,22 @@ def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, powe
         numbers[f"{stem}Trials"] = Number(int(trials) if found else float("nan"), str(int(trials)) if found else NOT_ESTIMABLE, "trials", origin)
         numbers[f"{stem}Power"] = Number(float(row["power"]), fmt.percent(float(row["power"])) if found else NOT_ESTIMABLE, "power", origin)
         for column in levels:  # the level counts themselves, so the text need not type them
-            numbers[f"{stem}{macro_name(column[2:] + 's')}"] = Number(int(row[column]), str(int(row[column])), SETTING, origin)
-        numbers["DesignTargetPower"] = Number(float(row["target"]), fmt.percent(float(row["target"])), SETTING, settings)
-    for scenario, part in power.groupby("scenario", sort=True):  # the effect simulated: a design input (as fitted, or as set)
-        odds = math.exp(float(part["log_odds"].iloc[0]))
-        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = Number(odds, fmt.ratio(odds), SETTING, Origin(power_table, {"scenario": scenario}))
+            numbers[f"{stem}{macro_name(column[2:] + 's')}"] = Number(int(row[column]), str(int(row[column])), SETTING,
+                                                                     Origin("config", {f"power.levels.{column[2:]}": int(row[column])}))
+        numbers["DesignTargetPower"] = Number(float(row["target"]), fmt.percent(float(row["target"])), SETTING,
+                                              Origin("config", {"power.target": float(row["target"])}))
+    for scenario, part in power.groupby("scenario", sort=True):
+        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = _simulated_effect(part.iloc[0], scenario, fmt, fixed_effects, fixed_effects_table)
     return numbers
+
+
+def _simulated_effect(row: pd.Series, scenario: str, fmt: Format, fixed_effects: pd.DataFrame | None, table: str) -> Number:
+    """The odds ratio a scenario simulates: the fitted term's (a number about that term) or the configured one (a setting)."""
+    odds = math.exp(float(row["log_odds"]))
+    term = {"study": row["study"], "behaviour": row["behaviour"], "term": row["term"]}
+    if fixed_effects is not None:
+        fitted = fixed_effects[(fixed_effects["study"] == term["study"]) & (fixed_effects["behaviour"] == term["behaviour"])
+                               & (fixed_effects["term"] == term["term"])]
+        if len(fitted) and math.isclose(float(fitted["estimate"].iloc[0]), float(row["log_odds"]), rel_tol=1e-6, abs_tol=1e-6):
+            return Number(odds, fmt.ratio(odds), "odds_ratio", Origin(table, term))
+    return Number(odds, fmt.ratio(odds), SETTING, Origin("config", {f"power.scenarios.{scenario}": float(row["log_odds"])}))

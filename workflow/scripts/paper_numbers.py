@@ -30,7 +30,7 @@ numbers = {
     **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
     **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled),
     **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
-                    snakemake.input.power, snakemake.input.power_smallest),
+                    snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), snakemake.input.fixed_effects),
 }
 write_numbers(numbers, snakemake.output.tex, snakemake.output.json, sources)
 logger.info("wrote %d numbers to %s and %s", len(numbers), snakemake.output.tex, snakemake.output.json)

@@ -29,6 +29,11 @@ COMPARED = ("estimate", "se", "tau2", "i2", "ci_low", "ci_high", "pi_low", "pi_h
 ESTIMATE_TOL = 1e-4
 SE_REL_TOL = 0.01
 TABLE_DECIMALS = 8
+# A pooled row's columns before `primary` and the odds-ratio columns (those of OR_COLUMNS).
+POOLED_COLUMNS = ("analysis", "contrast", "treatment", "behaviour", "units", "excluded", "method", "model", "k", "estimate", "se",
+                  "ci_low", "ci_high", "p", "tau2", "tau", "i2", "h2", "q", "q_df", "q_p", "pi_low", "pi_high", "correction",
+                  "converged", "message")
+OR_COLUMNS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
 
 
 def _counts_row(units: pd.DataFrame, level: float) -> dict[str, object]:
@@ -64,10 +69,12 @@ def pooled_table(units: pd.DataFrame, level: float, method: str, hartung_knapp: 
             rows.append({**info, "method": label, "model": "log odds ratio", **result, "correction": correction,
                          "converged": True, "message": "ok"})
         rows.append({**info, "method": COUNTS_METHOD, "model": "binomial-normal", **_counts_row(kept, level)})
+    if not rows:  # nothing to pool (no contrast has two units): the columns still, for every reader
+        return table, pd.DataFrame(columns=[*POOLED_COLUMNS, "primary", "odds_ratio", *(f"or_{c}" for c in OR_COLUMNS[1:])])
     pooled = pd.DataFrame(rows)
     if len(pooled):
         pooled["primary"] = pooled["method"] == primary
-        for column in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+        for column in OR_COLUMNS:
             pooled[f"or_{column}" if column != "estimate" else "odds_ratio"] = np.exp(pooled[column])
     return table, pooled
 

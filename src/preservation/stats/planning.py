@@ -61,7 +61,8 @@ def power_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], blo
     power = pd.concat(frames, ignore_index=True)
     levels = [c for c in power.columns if c.startswith("n_")]
     power = power[[*POWER_COLUMNS[:6], *levels, *POWER_COLUMNS[6:]]]
-    return power, smallest_design(power, block["target"], ["scenario", *levels]), "ok"
+    declared = [column for column in levels if column[2:] in block["levels"]]  # a factor kept at its fitted count is no design choice
+    return power, smallest_design(power, block["target"], ["scenario", *declared]), "ok"
 
 
 def bootstrap_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], replicates: int, seed: int, level: float,
