@@ -66,7 +66,9 @@ def test_every_number_the_text_prints_is_checked_including_the_abstract(built: P
     assert in_abstract and in_abstract <= checked
     by_id = {result.id: result for result in results}
     assert by_id["palisade-o3-default-interval"].numbers == ["PalisadeOThreeShutdownSabotageHigh", "PalisadeOThreeShutdownSabotageLow"]
-    assert set(by_id["glmm-instruction-palisade"].numbers) == {f"PalisadeShutdownSabotageInstructedTrueModel{s}" for s in ("OR", "ORLow", "ORHigh", "P")}
+    # the model term's numbers, and the design paragraph's effect "as fitted", which is that term's odds ratio
+    assert set(by_id["glmm-instruction-palisade"].numbers) == {
+        "DesignAsFittedOR", *(f"PalisadeShutdownSabotageInstructedTrueModel{s}" for s in ("OR", "ORLow", "ORHigh", "P"))}
 
 
 def test_a_printed_number_without_a_claim_is_listed_and_fails(built: Path) -> None:
@@ -76,8 +78,8 @@ def test_a_printed_number_without_a_claim_is_listed_and_fails(built: Path) -> No
     coverage = text_coverage(MANUSCRIPT, numbers, attach_numbers(evaluate_claims(kept, _evidence(built)), numbers))
     assert not coverage.passed
     unchecked = re.findall(r"(\w+) \(line [\d, ]+\) is checked by no claim", coverage.message)
-    assert unchecked == ["PalisadeOThreeShutdownSabotageHigh", "PalisadeOThreeShutdownSabotageLow",
-                         *(f"PalisadeShutdownSabotageInstructedTrueModel{s}" for s in ("OR", "ORHigh", "ORLow", "P"))]
+    assert sorted(unchecked) == ["DesignAsFittedOR", "PalisadeOThreeShutdownSabotageHigh", "PalisadeOThreeShutdownSabotageLow",
+                                 *(f"PalisadeShutdownSabotageInstructedTrueModel{s}" for s in ("OR", "ORHigh", "ORLow", "P"))]
 
 
 def test_the_text_check_catches_unknown_numbers_and_swallowed_semicolons() -> None:
