@@ -94,4 +94,8 @@ def test_coding_agreement_written_for_labelled_sources_with_transcripts(pipeline
 def test_run_summary_accounts_for_every_source(pipeline_run: Path) -> None:
     summary = (pipeline_run / "data" / "processed" / "run_summary.md").read_text()
     assert "| palisade_robot | 10 | 9 | 1 | 0 | 0 |" in summary
-    assert "crashed.eval: no usable trials" in summary and "Failed claims (0 of" in summary
+    assert "crashed.eval: no usable trials" in summary
+    # the fixtures' logs add models to Palisade's study, so the claims restating its pooled numbers fail: the summary says which
+    results = json.loads((pipeline_run / "paper" / "claims.json").read_text())
+    failed = [result["id"] for result in results if not result["passed"]]
+    assert f"Failed claims ({len(failed)} of {len(results)})" in summary and all(f"`{claim}`" in summary for claim in failed)
