@@ -24,7 +24,7 @@ import math
 
 import pandas as pd
 
-from preservation.numbers import NOT_ESTIMABLE, SETTING, Format, Number, Origin, macro_name
+from preservation.numbers import NOT_ESTIMABLE, SETTING, Format, Number, Origin, Sources, macro_name
 
 COUNTS_METHOD = "UM.FS"
 
@@ -34,14 +34,18 @@ def _stem(analysis: str) -> str:
     return macro_name("meta", contrast, *(part.replace("_", " ").replace("=", " ") for part in rest))
 
 
-def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.csv") -> dict[str, Number]:
-    """Pooled odds ratio, interval, prediction interval, tau^2, I^2, units and method per analysis."""
+def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.csv", sources: Sources = Sources()) -> dict[str, Number]:
+    """Pooled odds ratio, interval, prediction interval, tau^2, I^2, units and method per analysis.
+
+    Their cells are the counted cells of the behaviour pooled, in every study:
+    the cells the analysis's units are drawn from.
+    """
     numbers: dict[str, Number] = {}
     if pooled.empty:
         return numbers
     primary = pooled["primary"].astype(str).str.lower() == "true"
     for row in pooled[primary].to_dict("records"):
-        stem, origin = _stem(row["analysis"]), Origin(table, {"analysis": row["analysis"], "method": row["method"]})
+        stem, origin = _stem(row["analysis"]), Origin(table, {"analysis": row["analysis"], "method": row["method"]}, _cells(sources, row["behaviour"]))
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high"),
                                ("PILow", "or_pi_low"), ("PIHigh", "or_pi_high"), ("TauSq", "tau2")):
             numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
@@ -51,14 +55,15 @@ def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.cs
         numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING,
                                           Origin("config", {"meta.method": row["method"]}))
     for row in pooled[pooled["method"] == COUNTS_METHOD].to_dict("records"):
-        stem, origin = _stem(row["analysis"]) + "Counts", Origin(table, {"analysis": row["analysis"], "method": row["method"]})
+        stem, origin = _stem(row["analysis"]) + "Counts", Origin(table, {"analysis": row["analysis"], "method": row["method"]},
+                                                                 _cells(sources, row["behaviour"]))
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high")):
             numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
     return numbers
 
 
 def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smallest_table: str = "planning/power_smallest.csv",
-                  fixed_effects: pd.DataFrame | None = None, fixed_effects_table: str = "fixed_effects.csv") -> dict[str, Number]:
+                  fixed_effects: pd.DataFrame | None = None, sources: Sources = Sources()) -> dict[str, Number]:
     """The simulated designs: effect per scenario, fewest trials reaching the target, and the settings.
 
     The effect a scenario simulates is the fitted model term's odds ratio when
@@ -69,6 +74,7 @@ def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smal
     if power.empty:
         return numbers
     first = power.iloc[0]
+    fitted = sources.fit_cells.get((first["study"], first["behaviour"]), ())  # the cells of the model simulated from
     numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])), SETTING,
                                           Origin("config", {"power.simulations": int(first["simulations"])}))
     numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}", SETTING, Origin("config", {"power.alpha": float(first["alpha"])}))
@@ -77,7 +83,7 @@ def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smal
     levels = [c for c in smallest.columns if c.startswith("n_")]
     for row in smallest.to_dict("records"):
         stem = macro_name("design", row["scenario"].replace("_", " "), *(f"{int(row[c])} {c[2:]}s" for c in levels))
-        origin = Origin(smallest_table, {"scenario": row["scenario"], **{c: int(row[c]) for c in levels}})
+        origin = Origin(smallest_table, {"scenario": row["scenario"], **{c: int(row[c]) for c in levels}}, fitted)
         trials = row["trials"]
         found = not (isinstance(trials, float) and math.isnan(trials))
         numbers[f"{stem}Trials"] = Number(int(trials) if found else float("nan"), str(int(trials)) if found else NOT_ESTIMABLE, "trials", origin)
@@ -88,11 +94,12 @@ def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smal
         numbers["DesignTargetPower"] = Number(float(row["target"]), fmt.percent(float(row["target"])), SETTING,
                                               Origin("config", {"power.target": float(row["target"])}))
     for scenario, part in power.groupby("scenario", sort=True):
-        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = _simulated_effect(part.iloc[0], scenario, fmt, fixed_effects, fixed_effects_table)
+        numbers[f"{macro_name('design', scenario.replace('_', ' '))}OR"] = _simulated_effect(part.iloc[0], scenario, fmt, fixed_effects, sources, fitted)
     return numbers
 
 
-def _simulated_effect(row: pd.Series, scenario: str, fmt: Format, fixed_effects: pd.DataFrame | None, table: str) -> Number:
+def _simulated_effect(row: pd.Series, scenario: str, fmt: Format, fixed_effects: pd.DataFrame | None, sources: Sources,
+                      cells: tuple[str, ...]) -> Number:
     """The odds ratio a scenario simulates: the fitted term's (a number about that term) or the configured one (a setting)."""
     odds = math.exp(float(row["log_odds"]))
     term = {"study": row["study"], "behaviour": row["behaviour"], "term": row["term"]}
@@ -100,5 +107,9 @@ def _simulated_effect(row: pd.Series, scenario: str, fmt: Format, fixed_effects:
         fitted = fixed_effects[(fixed_effects["study"] == term["study"]) & (fixed_effects["behaviour"] == term["behaviour"])
                                & (fixed_effects["term"] == term["term"])]
         if len(fitted) and math.isclose(float(fitted["estimate"].iloc[0]), float(row["log_odds"]), rel_tol=1e-6, abs_tol=1e-6):
-            return Number(odds, fmt.ratio(odds), "odds_ratio", Origin(table, term))
+            return Number(odds, fmt.ratio(odds), "odds_ratio", Origin(sources.fixed_effects, term, cells))
     return Number(odds, fmt.ratio(odds), SETTING, Origin("config", {f"power.scenarios.{scenario}": float(row["log_odds"])}))
+
+
+def _cells(sources: Sources, behaviour: str) -> tuple[str, ...]:
+    return tuple(sorted(cell for (_, fitted), cells in sources.fit_cells.items() if fitted == behaviour for cell in cells))

@@ -28,9 +28,9 @@ numbers = {
     **rate_numbers(rates, by, snakemake.params.interval, fmt, names, sources),
     **instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names, sources),
     **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
-    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled),
+    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled, sources),
     **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
-                    snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), snakemake.input.fixed_effects),
+                    snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), sources),
 }
 write_numbers(numbers, snakemake.output.tex, snakemake.output.json, sources)
 logger.info("wrote %d numbers to %s and %s", len(numbers), snakemake.output.tex, snakemake.output.json)
