@@ -51,13 +51,18 @@ def test_cells_counted_per_condition_and_reported_rows_appended(tmp_path, config
     assert reported["citation"] == "Cite 2025" and reported["sources"].endswith("fig.csv:2")
 
 
-def test_a_cell_from_many_files_lists_the_first_ten_and_counts_the_rest(tmp_path, config, trial_log_schema):
+def _thirteen_one_trial_logs(tmp_path, config, trial_log_schema) -> None:
+    """tmp_path/trials.parquet: one cell of 13 trials (6 with the behaviour), each from its own log file."""
     validate = compile_validator(trial_log_schema, config)
     shards = [
         read_trial_log(write_jsonl(tmp_path / f"log{i:02d}.jsonl", [trial(f"t{i}", i % 2)]), validate, factor_names(config)).table
         for i in range(13)
     ]
     write_table(pa.concat_tables(shards), tmp_path / "trials.parquet")
+
+
+def test_a_cell_from_many_files_lists_the_first_ten_and_counts_the_rest(tmp_path, config, trial_log_schema):
+    _thirteen_one_trial_logs(tmp_path, config, trial_log_schema)
     (cell,) = count_cells(str(tmp_path / "trials.parquet"), config["aggregate_by"]).itertuples()
     listed = cell.sources.split(";")
     assert (cell.k, cell.n) == (6, 13)
@@ -81,12 +86,7 @@ def test_no_trials_and_no_figures_give_a_rates_table_with_no_rows(tmp_path, conf
 
 def test_every_source_of_a_cell_is_kept_with_its_counts(tmp_path, config, trial_log_schema):
     """rates.csv lists ten sources; cell_sources keeps all thirteen, with k and n per file summing to the cell's."""
-    validate = compile_validator(trial_log_schema, config)
-    shards = [
-        read_trial_log(write_jsonl(tmp_path / f"log{i:02d}.jsonl", [trial(f"t{i}", i % 2)]), validate, factor_names(config)).table
-        for i in range(13)
-    ]
-    write_table(pa.concat_tables(shards), tmp_path / "trials.parquet")
+    _thirteen_one_trial_logs(tmp_path, config, trial_log_schema)
     by = config["aggregate_by"]
     cells, source_counts = count_cell_sources(str(tmp_path / "trials.parquet"), by)
     figures_csv = tmp_path / "fig.csv"
