@@ -20,7 +20,9 @@ import yaml
 
 from conftest import CONFIG_SCHEMA, REPO, load_config
 from preservation import scratch
+from preservation.coding.shutdown_tampering import DEFAULT_TARGETS
 from preservation.configuration import check_config, fill_defaults, schema_problems
+from preservation.ingest.archive import DEFAULT_MAX_ENTRY_BYTES
 from preservation.stats.model_spec import ModelSpec
 from warm_snakemake import WarmSnakemake
 
@@ -209,6 +211,16 @@ def test_model_spec_library_defaults_are_the_schemas() -> None:
     del config["models"]
     fill_defaults(config, SCHEMA)
     assert replace(ModelSpec.from_config(config), declared_levels={}, ci_level=ModelSpec.ci_level) == ModelSpec()
+
+
+def test_source_library_defaults_are_the_schemas() -> None:
+    config = load_config()  # defaults filled
+    inspect_source = config["sources"]["palisade_shutdown_inspect"]
+    assert inspect_source["max_entry_bytes"] == DEFAULT_MAX_ENTRY_BYTES
+    assert "max_entry_bytes" not in config["sources"]["palisade_robot"]
+    coding = {"detector": "shutdown_tampering"}
+    fill_defaults({**load_config(), "sources": {"s": {**inspect_source, "coding": coding}}}, SCHEMA)
+    assert tuple(coding["targets"]) == DEFAULT_TARGETS
 
 
 def test_the_edit_table_covers_every_leaf_key() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from scipy import stats
 
-from preservation.stats.bootstrap import basic_log, bootstrap_replicates, bootstrap_t, bootstrap_table, bootstrap_df
+from preservation.stats.bootstrap import (basic_log, between_df, bootstrap_df, bootstrap_replicates, bootstrap_t,
+                                          bootstrap_table)
 from preservation.stats.glmm import fit_glmm
 from preservation.stats.recovery import cell_design
 from preservation.stats.simulate import TrueParameters, simulate_cells
@@ -48,6 +49,24 @@ def test_bootstrap_degrees_of_freedom_recover_a_chi_square() -> None:
     assert high - 1.0 == pytest.approx(stats.t.ppf(0.975, df) * 0.5)
     assert bootstrap_df(np.r_[se[:999], 1e6]) == pytest.approx(bootstrap_df(se[:1000]), rel=0.05)  # a separated refit
     assert bootstrap_df(np.full(5, 0.3)) == np.inf and bootstrap_t(0.0, 1.0, np.full(5, 0.3), 0.95)[1] == pytest.approx(1.959964, abs=1e-6)
+
+
+def test_between_level_terms_are_capped_at_the_levels_minus_the_between_columns() -> None:
+    model = np.repeat(np.arange(6), 4)
+    peer = np.tile([0.0, 1.0, 0.0, 1.0], 6)
+    size = (model >= 3).astype(float)  # a model-level covariate
+    X = np.column_stack([np.ones(24), peer, size])
+    assert list(between_df(X, [model])) == [4, math.inf, 4]  # 6 models - rank(intercept, size)
+    assert list(between_df(X[:, :2], [model])) == [5, math.inf]
+    scenario = np.tile([0, 0, 1, 1], 6)  # crossed with model: the smaller cap holds
+    assert list(between_df(X[:, :2], [model, scenario])) == [1, math.inf]
+
+
+def test_the_cap_bounds_the_bootstrap_df() -> None:
+    se = np.sqrt(np.random.default_rng(1).chisquare(30, 4000) / 30)
+    assert bootstrap_t(0.0, 1.0, se, 0.95)[2] > 20
+    low, high, df = bootstrap_t(0.0, 1.0, se, 0.95, max_df=5)
+    assert df == 5 and high == pytest.approx(stats.t.ppf(0.975, 5))
 
 
 def test_basic_log_interval_reflects_around_the_fitted_sd() -> None:

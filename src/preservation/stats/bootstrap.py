@@ -15,7 +15,13 @@ docs/statistics.md):
   come from the bootstrap, ``b +- t_(df, 1-a/2) se``, df matched to the
   spread of the refits' squared SEs as for a scaled chi-square (bootstrap_df;
   how well the data pin down the SE: about m - 1 for the intercept with m
-  models, large for within-model contrasts). Measured alternatives fell short for the
+  models, large for within-model contrasts), capped for a term that varies
+  only between the levels of a grouping factor at that factor's
+  between-level df (between_df: m minus the between-level columns, as the
+  between-within df of linear mixed models). Why the cap: such a term's SE
+  rests on the model SD, which m levels inform, however steady the refits'
+  SEs happen to be; within-level terms rest on the binomial variance, which
+  is known, so they get no cap. Measured alternatives fell short for the
   intercept at 10 models: the studentized (bootstrap-t) and percentile
   intervals covered 0.90, as Wald does, also when the replicates were drawn
   from a bias-corrected SD (0.905): the t ratio of the intercept is not
@@ -106,9 +112,28 @@ def bootstrap_df(replicate_se: np.ndarray) -> float:
     return float(np.exp(optimize.brentq(lambda log_df: special.polygamma(1, np.exp(log_df) / 2) - spread, -20.0, 16.0)))
 
 
-def bootstrap_t(estimate: float, se: float, replicate_se: np.ndarray, level: float) -> tuple[float, float, float]:
-    """Wald interval with t quantiles on the bootstrap degrees of freedom: (low, high, df)."""
-    df = bootstrap_df(replicate_se)
+def between_df(X: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Per column of X, the between-level df of a column constant within every level of a grouping factor, else inf.
+
+    For such a column and factor g: levels(g) minus the rank of all columns
+    constant within g's levels (the intercept among them); the smallest over
+    the factors it is constant within.
+    """
+    caps = np.full(X.shape[1], np.inf)
+    for level_of in groups:
+        levels, first, index = np.unique(level_of, return_index=True, return_inverse=True)
+        per_level = X[first]
+        between = np.all(X == per_level[index], axis=0)
+        if between.any():
+            df = len(levels) - np.linalg.matrix_rank(per_level[:, between])
+            caps[between] = np.minimum(caps[between], max(df, 1))
+    return caps
+
+
+def bootstrap_t(estimate: float, se: float, replicate_se: np.ndarray, level: float,
+                max_df: float = float("inf")) -> tuple[float, float, float]:
+    """Wald interval with t quantiles on the bootstrap degrees of freedom, at most max_df: (low, high, df)."""
+    df = min(bootstrap_df(replicate_se), max_df)
     crit = float(stats.t.ppf(0.5 + level / 2, df)) if np.isfinite(df) else float(stats.norm.ppf(0.5 + level / 2))
     return estimate - crit * se, estimate + crit * se, df
 
@@ -130,11 +155,14 @@ def basic_log(estimate: float, values: np.ndarray, level: float) -> tuple[float,
     return float(np.exp(2 * np.log(estimate) - q_high)), float(np.exp(2 * np.log(estimate) - q_low))
 
 
-def interval_rows(fit: GlmmFit, reps: Replicates, level: float) -> list[dict[str, object]]:
-    """Per intercept/fixed effect and SD: estimate, bootstrap interval (and method), percentile interval."""
+def interval_rows(fit: GlmmFit, reps: Replicates, level: float, max_df: np.ndarray) -> list[dict[str, object]]:
+    """Per intercept/fixed effect and SD: estimate, bootstrap interval (and method), percentile interval.
+
+    ``max_df``: per fixed effect, the cap on its df (between_df).
+    """
     rows = []
     for j, name in enumerate(fit.columns):
-        low, high, df = bootstrap_t(fit.beta[j], fit.se[j], reps.se[:, j], level)
+        low, high, df = bootstrap_t(fit.beta[j], fit.se[j], reps.se[:, j], level, max_df[j])
         p_low, p_high = _quantiles(reps.beta[:, j], level)
         rows.append({"parameter": name, "kind": "fixed", "estimate": fit.beta[j], "boot_low": low, "boot_high": high,
                      "method": "t, bootstrap df", "df": df, "percentile_low": p_low, "percentile_high": p_high,
@@ -152,7 +180,7 @@ def bootstrap_table(fit: GlmmFit, X: np.ndarray, n: np.ndarray, groups: Sequence
                     level: float, workers: int = 1) -> pd.DataFrame:
     """bootstrap rows for one fit, with the replicate count, the non-converged refits and the seed."""
     reps = bootstrap_replicates(fit, X, n, groups, replicates, seed, workers)
-    table = pd.DataFrame(interval_rows(fit, reps, level))
+    table = pd.DataFrame(interval_rows(fit, reps, level, between_df(X, groups)))
     table["replicates"] = replicates
     table["not_converged"] = int((~reps.converged.astype(bool)).sum())
     table["seed"] = seed

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from preservation.stats.bootstrap import bootstrap_replicates, interval_rows
+from preservation.stats.bootstrap import between_df, bootstrap_replicates, interval_rows
 from preservation.stats.glmm import fit_glmm
 from preservation.stats.parallel import run_tasks
 from preservation.stats.simulate import TrueParameters, simulate_cells
@@ -69,7 +69,7 @@ def _score(cells: pd.DataFrame, truth: TrueParameters, z: float, level: float, b
     boot, percentile = {}, {}
     if bootstrap:
         reps = bootstrap_replicates(fit, X, n, [model], bootstrap, seed)
-        for row in interval_rows(fit, reps, level):
+        for row in interval_rows(fit, reps, level, between_df(X, [model])):
             name = str(row["parameter"])
             boot[name] = bool(row["boot_low"] <= true[name] <= row["boot_high"])
             percentile[name] = bool(row["percentile_low"] <= true[name] <= row["percentile_high"])
