@@ -62,6 +62,13 @@ def test_between_level_terms_are_capped_at_the_levels_minus_the_between_columns(
     assert list(between_df(X[:, :2], [model, scenario])) == [1, math.inf]
 
 
+def test_very_steady_ses_give_infinite_df_without_a_root_search_failure() -> None:
+    spread = 1.5e-7  # between trigamma at the cut-off and the old bracket's end
+    q = 1.349 * np.sqrt(spread)  # log se^2 uniform on [-q, q]: interquartile range q
+    se = np.exp(np.linspace(-q, q, 1001) / 2)
+    assert bootstrap_df(se) == np.inf
+
+
 def test_the_cap_bounds_the_bootstrap_df() -> None:
     se = np.sqrt(np.random.default_rng(1).chisquare(30, 4000) / 30)
     assert bootstrap_t(0.0, 1.0, se, 0.95)[2] > 20

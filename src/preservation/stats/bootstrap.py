@@ -63,6 +63,7 @@ class Replicates:
 
 
 Seed = int | tuple[int, ...]
+MAX_LOG_DF = 16.0  # df above e^16 (9e6) is a normal quantile to 7 digits: reported as inf
 
 
 def _replicate_chunk(fit: GlmmFit, X: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], seed: Seed,
@@ -107,9 +108,9 @@ def bootstrap_df(replicate_se: np.ndarray) -> float:
         return float("nan")
     q1, q3 = np.percentile(np.log(finite**2), [25, 75])
     spread = ((q3 - q1) / 1.349) ** 2
-    if spread <= special.polygamma(1, 1e7):
+    if spread <= special.polygamma(1, np.exp(MAX_LOG_DF) / 2):
         return float("inf")
-    return float(np.exp(optimize.brentq(lambda log_df: special.polygamma(1, np.exp(log_df) / 2) - spread, -20.0, 16.0)))
+    return float(np.exp(optimize.brentq(lambda log_df: special.polygamma(1, np.exp(log_df) / 2) - spread, -20.0, MAX_LOG_DF)))
 
 
 def between_df(X: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
