@@ -6,8 +6,9 @@ words, and the rate band config gives them), an interval (its bounds), an
 instruction effect (odds ratio, interval and p of the cell pair), a GLMM
 fixed effect (odds ratio, Wald interval and p of a term in fixed_effects.csv),
 or a comparison of two cells (direction, and optionally significance on
-Fisher's exact test). A claim whose selector matches no row, or several, fails
-with the reason.
+Fisher's exact test); claims on the meta-analysis and power tables (``kind:
+table``) are evaluated by preservation.table_claims. A claim whose selector
+matches no row, or several, fails with the reason.
 
 Each result names the cells (or model term) it read and the quantities it
 checked, so the numbers in numbers.json it checks can be found by provenance
@@ -343,8 +344,9 @@ def _target(term: Mapping[str, str] | None, cells: Sequence[str]) -> tuple[Any, 
 def text_coverage(source: str, numbers: Mapping[str, Mapping[str, Any]], results: Sequence[ClaimResult]) -> ClaimResult:
     """One more result: every number paper.typ prints is in numbers.json and checked by a claim.
 
-    Settings (numbers.json quantity "setting": the interval level and method)
-    come from config, not data, and are listed, not required. It also fails on
+    Settings (numbers.json quantity "setting": the interval level and method,
+    the meta-analysis method, the power simulation's settings and declared
+    designs) come from config, not data, and are listed, not required. It also fails on
     an embedded typst expression followed by `;`, which typst drops from the text.
     """
     printed = printed_numbers(source)

@@ -15,7 +15,8 @@ docs/statistics.md):
   come from the bootstrap, ``b +- t_(df, 1-a/2) se``, df matched to the
   spread of the refits' squared SEs as for a scaled chi-square (bootstrap_df;
   how well the data pin down the SE: about m - 1 for the intercept with m
-  models, large for within-model contrasts), capped for a term that varies
+  models, large for within-model contrasts far from separation, few where
+  some refits nearly separate the term and its SE swings), capped for a term that varies
   only between the levels of a grouping factor at that factor's
   between-level df (between_df: m minus the between-level columns, as the
   between-within df of linear mixed models). Why the cap: such a term's SE
