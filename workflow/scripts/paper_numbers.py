@@ -1,4 +1,4 @@
-"""Snakemake adapter: rates.csv, cell sources and the GLMM fixed effects -> paper/numbers.tex + numbers.json (with provenance)."""
+"""Snakemake adapter: rates.csv, cell sources, fixed effects, the meta-analysis and the designs -> paper/numbers.tex + numbers.json (with provenance)."""
 
 import pandas as pd
 
@@ -28,7 +28,8 @@ numbers = {
     **rate_numbers(rates, by, snakemake.params.interval, fmt, names, sources),
     **instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names, sources),
     **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
-    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled, sources),
+    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), pd.read_csv(snakemake.input.meta_units, keep_default_na=False, na_values=["NA"]),
+                   fmt, snakemake.params.meta, snakemake.input.meta_pooled),
     **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
                     snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), sources),
 }
