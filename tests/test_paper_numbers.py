@@ -13,7 +13,7 @@ import pytest
 from preservation.aggregate import cell_keys, read_cell_sources, read_rates
 from preservation.manuscript import printed_numbers
 from preservation.notebook import strip_volatile
-from preservation.numbers import Format, cell_stems, fixed_effect_numbers, macro_name, row_stem, tex_escape, write_numbers
+from preservation.numbers import Format, Number, cell_stems, fixed_effect_numbers, macro_name, merge_numbers, row_stem, tex_escape, write_numbers
 from preservation.pooled_numbers import meta_numbers
 from preservation.stats.meta_data import contrast_units
 from preservation.stats.meta_tables import pooled_table
@@ -210,3 +210,9 @@ def test_meta_numbers_follow_the_units_when_reconstructed_cells_are_left_out() -
         assert list(numbers["MetaInstructionShutdownSabotageOR"].origin.cells) == expected
         assert numbers["MetaInstructionShutdownSabotageK"].value == 3
 
+
+def test_merging_number_families_refuses_a_name_two_make() -> None:
+    one, other = {"A": Number(1, "1"), "B": Number(2, "2")}, {"C": Number(3, "3")}
+    assert list(merge_numbers(one, other)) == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="number name\\(s\\) made by two families: A, B"):
+        merge_numbers(one, other, {"B": Number(4, "4"), "A": Number(5, "5")})
