@@ -66,7 +66,7 @@ EDITS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("models.nagq", 2, ("glmm",)),
     ("models.reference_levels.goal_conflict", "yes", ("glmm", "gee", "power", "bootstrap")),
     ("models.reference_levels.urgency", "replacement", ("glmm", "gee", "power", "bootstrap")),
-    ("models.include_reconstructed", False, ("glmm", "gee", "contrasts", "power", "bootstrap")),
+    ("models.include_reconstructed", False, ("glmm", "gee", "contrasts", "power", "bootstrap", "meta_analysis")),
     ("models.gee_cluster", "scenario", ("model_cells", "gee")),
     ("models.boschloo_max_product", 1000, ("contrasts",)),
     ("models.rscript", "/usr/lib/R/bin/Rscript", ("glmer", "metafor")),

@@ -13,7 +13,10 @@ import pytest
 from preservation.aggregate import cell_keys, read_cell_sources, read_rates
 from preservation.manuscript import printed_numbers
 from preservation.notebook import strip_volatile
-from preservation.numbers import Format, cell_stems, fixed_effect_numbers, macro_name, row_stem, tex_escape, write_numbers
+from preservation.numbers import Format, Number, cell_stems, fixed_effect_numbers, macro_name, merge_numbers, row_stem, tex_escape, write_numbers
+from preservation.pooled_numbers import meta_numbers
+from preservation.stats.meta_data import contrast_units
+from preservation.stats.meta_tables import pooled_table
 
 FORMAT = Format(percent_decimals=1, ratio_decimals=2, p_floor=0.001)
 NAMES = {"palisade_2025": "Palisade", "lynch_2025_agentic_misalignment": "Lynch"}
@@ -172,3 +175,44 @@ def test_every_number_records_its_cells_and_their_sources(built: Path, numbers: 
     model = numbers["PalisadeShutdownSabotageInstructedTrueModelOR"]
     assert model["table"] == "data/processed/models/fixed_effects.csv" and model["keys"]["term"] == "instructed=true"
     assert set(model["cells"]) == set(rates[(rates["study"] == "palisade_2025") & (rates["evidence"] == "counts")].index)
+
+
+def test_meta_numbers_name_the_cells_of_their_pooled_units_only(built: Path, numbers: dict[str, dict]) -> None:
+    """A Meta number's cells are the union of its analysis's kept units' cells: a model counted in one arm is in none."""
+    units = pd.read_csv(built / "data/processed/meta/units.csv", keep_default_na=False, na_values=["NA"])
+    rates = read_rates(built / "data/processed/rates.csv").set_index("cell")
+    kept = units[(units["analysis"] == "instruction/shutdown_sabotage") & (units["excluded"] == "")]
+    expected = sorted({cell for column in ("cells1", "cells0") for text in kept[column] for cell in text.split()})
+    meta = {name: entry for name, entry in numbers.items() if name.startswith("MetaInstructionShutdownSabotage") and entry["quantity"] != "setting"}
+    assert meta and all(entry["cells"] == expected for entry in meta.values()), {n: e["cells"] for n, e in meta.items()}
+    grok = units[(units["analysis"] == "instruction/shutdown_sabotage") & (units["model"] == "Grok 3")]
+    assert grok["excluded"].tolist() == ["one arm only: no uninstructed cell"]
+    assert grok["cells1"].iloc[0] not in expected and rates.loc[grok["cells1"].iloc[0], "model"] == "Grok 3"
+    method = numbers["MetaInstructionShutdownSabotageMethod"]
+    assert (method["table"], method["keys"]) == ("config", {"meta.hartung_knapp": False, "meta.method": "REML"})
+    correction = numbers["MetaInstructionShutdownSabotageCorrection"]
+    assert (correction["value"], correction["text"]) == (2, "0.5 added to every cell of the 2 tables with a zero cell")
+
+
+def test_meta_numbers_follow_the_units_when_reconstructed_cells_are_left_out() -> None:
+    """With include_reconstructed false the pooled units, and so the numbers' cells, are the logged cells alone."""
+    rows = [{"study": "s", "behaviour": "shutdown_sabotage", "model": model, "scenario": "x", "peer": "none", "instructed": told,
+             "reconstructed": origin == "reconstructed", "coded": False, "evidence": "counts", "k": k, "n": 100,
+             "cell": f"{model}-{told}-{origin}"}
+            for model, base in (("a", 10), ("b", 20), ("c", 30)) for origin in ("logged", "reconstructed")
+            for told, k in ((False, base + (origin == "logged")), (True, base // 5))]
+    rows.append({**rows[0], "model": "told-only", "instructed": True, "cell": "told-only"})
+    for include, origins in ((True, ("logged", "reconstructed")), (False, ("logged",))):
+        units = contrast_units(pd.DataFrame(rows), [], include_reconstructed=include)
+        _, pooled = pooled_table(units, 0.95, "REML", False)
+        numbers = meta_numbers(pooled, units, FORMAT, {"method": "REML", "hartung_knapp": False})
+        expected = sorted(row["cell"] for row in rows if row["model"] != "told-only" and row["cell"].endswith(origins))
+        assert list(numbers["MetaInstructionShutdownSabotageOR"].origin.cells) == expected
+        assert numbers["MetaInstructionShutdownSabotageK"].value == 3
+
+
+def test_merging_number_families_refuses_a_name_two_make() -> None:
+    one, other = {"A": Number(1, "1"), "B": Number(2, "2")}, {"C": Number(3, "3")}
+    assert list(merge_numbers(one, other)) == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="number name\\(s\\) made by two families: A, B"):
+        merge_numbers(one, other, {"B": Number(4, "4"), "A": Number(5, "5")})

@@ -11,10 +11,16 @@ from statsmodels.stats.meta_analysis import combine_effects
 from preservation.stats.binomial_normal import _Deviance, fit_binomial_normal
 from preservation.stats.meta_analysis import log_odds_ratios, pool, tau2_dl, tau2_reml
 from preservation.stats.meta_data import contrast_units
-from preservation.stats.meta_tables import agreement_table, pooled_table
+from preservation.stats.meta_tables import agreement_table, metafor_inputs, pooled_table
 
 # The shipped Palisade counts: instructed vs not, per model (two zero cells).
 K1, K0, N = np.array([0, 0, 12, 7, 1]), np.array([3, 9, 30, 79, 6]), np.full(5, 100)
+
+
+def units_of(k1: np.ndarray, k0: np.ndarray, n: np.ndarray = N) -> pd.DataFrame:
+    """One instruction analysis's units, both arms counted."""
+    return pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
+                         "unit": [f"u{i}" for i in range(len(k1))], "k1": k1, "n1": n, "k0": k0, "n0": n, "excluded": ""})
 
 
 def heterogeneous(units: int = 12, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -105,31 +111,66 @@ def test_binomial_normal_without_heterogeneity_is_singular_and_close_to_the_comm
     assert fit.estimate == pytest.approx(-0.7, abs=3 * fit.se)
 
 
+def _cell(model: str, instructed: bool, k: int, n: int = 50, peer: str = "none", origin: str = "logged", evidence: str = "counts") -> dict:
+    """A rates.csv row of study s, shutdown sabotage, scenario x; its id tells its model, condition and origin."""
+    return {"study": "s", "behaviour": "shutdown_sabotage", "model": model, "scenario": "x", "peer": peer, "instructed": instructed,
+            "reconstructed": origin == "reconstructed", "coded": origin == "coded", "evidence": evidence,
+            "k": k if evidence == "counts" else None, "n": n if evidence == "counts" else None,
+            "cell": f"{model}-{'told' if instructed else 'not'}-{peer}-{origin}"}
+
+
 def test_units_pair_arms_of_one_contrast_and_skip_rates_without_counts() -> None:
-    rows = []
-    for model, (k_not, k_told) in {"a": (30, 5), "b": (10, 2)}.items():
-        for instructed, k in ((False, k_not), (True, k_told)):
-            rows.append({"study": "s", "behaviour": "shutdown_sabotage", "model": model, "scenario": "x", "peer": "none",
-                         "instructed": instructed, "reconstructed": False, "coded": False, "evidence": "counts", "k": k, "n": 50})
-    rows.append({"study": "s", "behaviour": "shutdown_sabotage", "model": "a", "scenario": "x", "peer": "present",
-                 "instructed": False, "reconstructed": False, "coded": False, "evidence": "counts", "k": 40, "n": 50})
-    rows.append({"study": "s", "behaviour": "shutdown_sabotage", "model": "c", "scenario": "x", "peer": "none",
-                 "instructed": True, "reconstructed": False, "coded": False, "evidence": "rate_only", "k": None, "n": None})
+    rows = [_cell(model, instructed, k) for model, (k_not, k_told) in {"a": (30, 5), "b": (10, 2)}.items()
+            for instructed, k in ((False, k_not), (True, k_told))]
+    rows += [_cell("a", False, 40, peer="present"), _cell("c", True, 0, evidence="rate_only")]
     units = contrast_units(pd.DataFrame(rows), [])
     assert sorted(units["analysis"].unique()) == ["instruction/shutdown_sabotage", "peer/peer=present/shutdown_sabotage"]
-    told = units[units["contrast"] == "instruction"].set_index("model")
+    told = units[(units["contrast"] == "instruction") & (units["excluded"] == "")].set_index("model")
     assert told.loc["a", ["k1", "k0"]].tolist() == [5, 30] and told.loc["b", "unit"] == "s: b"
-    peer = units[units["contrast"] == "peer"].iloc[0]
+    assert told.loc["a", ["cells1", "cells0"]].tolist() == ["a-told-none-logged", "a-not-none-logged"]
+    peer = units[(units["contrast"] == "peer") & (units["excluded"] == "")].iloc[0]
     assert (peer["k1"], peer["k0"]) == (40, 30)
+    assert "c" not in set(units["model"])  # a rate without n is no unit
+
+
+def test_a_study_logs_beside_its_published_counts_are_one_unit_or_the_logs_alone() -> None:
+    """As the GLMMs: the same study x model is one unit summing its origins, or without the rebuilt cells when they are not fitted."""
+    rows = [_cell("a", False, 30, origin="reconstructed"), _cell("a", True, 5, origin="reconstructed"),
+            _cell("a", False, 20, n=40, origin="logged"), _cell("a", True, 4, n=40, origin="logged"),
+            _cell("b", False, 10, origin="coded"), _cell("b", True, 2, origin="coded")]
+    units = contrast_units(pd.DataFrame(rows), []).set_index("model")
+    assert list(units.index) == ["a", "b"] and (units["excluded"] == "").all()
+    assert units.loc["a", ["origin", "k1", "n1", "k0", "n0"]].tolist() == ["logged+reconstructed", 9, 90, 50, 90]
+    assert units.loc["a", "cells1"].split() == ["a-told-none-logged", "a-told-none-reconstructed"]
+    assert units.loc["b", "origin"] == "coded"
+    logged = contrast_units(pd.DataFrame(rows), [], include_reconstructed=False).set_index("model")
+    assert logged.loc["a", ["origin", "k1", "n1", "k0", "n0", "cells0"]].tolist() == ["logged", 4, 40, 20, 40, "a-not-none-logged"]
+
+
+def test_a_model_counted_in_one_arm_is_a_unit_excluded_with_its_reason_and_not_pooled() -> None:
+    rows = [_cell(model, instructed, int(k), n=100) for model, k_told, k_not in zip("abcde", K1, K0, strict=True)
+            for instructed, k in ((True, k_told), (False, k_not))]
+    rows += [_cell("told-only", True, 0), _cell("not-only", False, 3)]
+    units = contrast_units(pd.DataFrame(rows), [])
+    one_arm = units.set_index("model").loc[["told-only", "not-only"]]
+    assert one_arm["excluded"].tolist() == ["one arm only: no uninstructed cell", "one arm only: no instructed cell"]
+    assert one_arm["k0"].isna().tolist() == [True, False] and one_arm["cells0"].tolist() == ["", "not-only-not-none-logged"]
+    table, pooled = pooled_table(units, 0.95, "REML", False)
+    both = pooled_table(units[units["excluded"] == ""], 0.95, "REML", False)[1]
+    assert pooled[["units", "excluded"]].drop_duplicates().values.tolist() == [[7, 2]]
+    assert pooled["k"].eq(5).all() and pooled["estimate"].tolist() == both["estimate"].tolist()
+    assert table.set_index("model").loc[["told-only", "not-only"], "yi"].isna().all()
+    assert set(metafor_inputs(units).index) == set(units.index[units["excluded"] == ""])
 
 
 def test_pooled_table_marks_the_primary_row_and_names_the_correction() -> None:
-    units = pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
-                          "unit": [f"u{i}" for i in range(5)], "k1": K1, "n1": N, "k0": K0, "n0": N})
-    _, pooled = pooled_table(units, 0.95, "REML", False)
+    _, pooled = pooled_table(units_of(K1, K0), 0.95, "REML", False)
     assert list(pooled["method"]) == ["DL", "REML", "DL+HK", "REML+HK", "UM.FS"]
     assert pooled.loc[pooled["primary"], "method"].tolist() == ["REML"]
-    assert pooled.loc[pooled["method"] == "REML", "correction"].iloc[0].startswith("0.5 added to every cell of the 2 table")
+    assert pooled.loc[pooled["method"] == "REML", "correction"].iloc[0] == "0.5 added to every cell of the 2 tables with a zero cell"
+    assert pooled.loc[pooled["method"] == "REML", "corrected"].iloc[0] == 2
+    none = pooled_table(units_of(K1 + 1, K0), 0.95, "REML", False)[1]
+    assert (none.loc[none["method"] == "REML", "correction"].iloc[0], none["corrected"].max()) == ("no table has a zero cell, so none is corrected", 0)
     assert pooled.loc[pooled["method"] == "UM.FS", "correction"].iloc[0].startswith("none")
     skipped = agreement_table(pooled, None, "skipped: Rscript/metafor not found")
     assert skipped["status"].eq("skipped: Rscript/metafor not found").all() and skipped["within_tolerance"].isna().all()
@@ -137,9 +178,6 @@ def test_pooled_table_marks_the_primary_row_and_names_the_correction() -> None:
 
 def test_nothing_to_pool_still_gives_the_pooled_columns() -> None:
     """One unit only: no pooled row, but every column a reader of pooled.csv expects (an empty file has none)."""
-    units = pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
-                          "unit": ["u0"], "k1": [3], "n1": [10], "k0": [5], "n0": [10]})
-    full = pooled_table(pd.DataFrame({"analysis": "instruction/x", "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
-                                      "unit": [f"u{i}" for i in range(5)], "k1": K1, "n1": N, "k0": K0, "n0": N}), 0.95, "REML", False)[1]
-    _, pooled = pooled_table(units, 0.95, "REML", False)
+    full = pooled_table(units_of(K1, K0), 0.95, "REML", False)[1]
+    _, pooled = pooled_table(units_of(np.array([3]), np.array([5]), np.array([10])), 0.95, "REML", False)
     assert pooled.empty and list(pooled.columns) == list(full.columns)

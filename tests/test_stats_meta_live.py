@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(UNAVAILABLE is not None and not os.environ.get("
 
 def units_frame(analysis: str, k1, n1, k0, n0) -> pd.DataFrame:
     return pd.DataFrame({"analysis": analysis, "contrast": "instruction", "treatment": "instructed", "behaviour": "x",
-                         "unit": [f"u{i:02d}" for i in range(len(k1))], "k1": k1, "n1": n1, "k0": k0, "n0": n0})
+                         "unit": [f"u{i:02d}" for i in range(len(k1))], "k1": k1, "n1": n1, "k0": k0, "n0": n0, "excluded": ""})
 
 
 def simulated(units: int, seed: int, tau: float, with_zero: bool) -> pd.DataFrame:

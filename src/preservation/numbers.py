@@ -289,6 +289,19 @@ def design_numbers(level: float, interval: str, fmt: Format) -> dict[str, Number
     }
 
 
+def merge_numbers(*families: Mapping[str, Number]) -> dict[str, Number]:
+    """The families of numbers as one mapping; a name two families both make fails, naming it.
+
+    Each family names its own numbers, so only a merge can see a clash, and a
+    dict merge would let the later family's number silently replace the other.
+    """
+    counts = Counter(name for family in families for name in family)
+    clashes = sorted(name for name, count in counts.items() if count > 1)
+    if clashes:
+        raise ValueError(f"number name(s) made by two families: {', '.join(clashes)}")
+    return {name: number for family in families for name, number in family.items()}
+
+
 def write_numbers(numbers: Mapping[str, Number], tex_path: str | Path, json_path: str | Path, sources: Sources = Sources()) -> None:
     """Write both files sorted by name, so equal numbers give equal bytes; numbers.json with each number's provenance."""
     names = sorted(numbers)

@@ -1,9 +1,11 @@
 """The numbers the paper reports from the meta-analysis and the power simulation (numbers.json/.tex).
 
 Kept apart from preservation.numbers, which names the rates and model
-numbers: these come from meta/pooled.csv and planning/power*.csv. Names:
+numbers: these come from meta/pooled.csv (their cells from meta/units.csv) and
+planning/power*.csv. Names:
 
-* ``Meta<Contrast><Behaviour>`` + OR, ORLow, ORHigh, PILow, PIHigh, TauSq, ISq, K, Method, P
+* ``Meta<Contrast><Behaviour>`` + OR, ORLow, ORHigh, PILow, PIHigh, TauSq, ISq, K (units
+  pooled), Correction (printed as its words, valued as the tables corrected), Method, P
   for each analysis's primary pooled row (e.g. MetaInstructionShutdownSabotageOR), and
   ``...CountsOR/ORLow/ORHigh`` for its binomial-normal row;
 * ``Design<Scenario>`` + OR (the simulated effect), and per number of levels
@@ -21,6 +23,7 @@ target power, the designs' level counts) is a setting.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -34,32 +37,44 @@ def _stem(analysis: str) -> str:
     return macro_name("meta", contrast, *(part.replace("_", " ").replace("=", " ") for part in rest))
 
 
-def meta_numbers(pooled: pd.DataFrame, fmt: Format, table: str = "meta/pooled.csv", sources: Sources = Sources()) -> dict[str, Number]:
-    """Pooled odds ratio, interval, prediction interval, tau^2, I^2, units and method per analysis.
+def meta_numbers(pooled: pd.DataFrame, units: pd.DataFrame, fmt: Format, settings: Mapping[str, object],
+                 table: str = "meta/pooled.csv") -> dict[str, Number]:
+    """Pooled odds ratio, interval, prediction interval, tau^2, I^2, units, correction and method per analysis.
 
-    Their cells are the counted cells of the behaviour pooled, in every study:
-    the cells the analysis's units are drawn from.
+    Their cells are those of the analysis's pooled units (meta/units.csv
+    `cells1`/`cells0` of the units not excluded): exactly the trials the
+    pooled row is computed from. `settings` is config `meta`, which chooses
+    the primary row: the method number is a setting from those keys.
     """
     numbers: dict[str, Number] = {}
     if pooled.empty:
         return numbers
+    cells = unit_cells(units)
     primary = pooled["primary"].astype(str).str.lower() == "true"
+    method_origin = Origin("config", {f"meta.{key}": settings[key] for key in ("method", "hartung_knapp")})
     for row in pooled[primary].to_dict("records"):
-        stem, origin = _stem(row["analysis"]), Origin(table, {"analysis": row["analysis"], "method": row["method"]}, _cells(sources, row["behaviour"]))
+        stem, origin = _stem(row["analysis"]), Origin(table, {"analysis": row["analysis"], "method": row["method"]}, cells[row["analysis"]])
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high"),
                                ("PILow", "or_pi_low"), ("PIHigh", "or_pi_high"), ("TauSq", "tau2")):
             numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
         numbers[f"{stem}ISq"] = Number(float(row["i2"]) / 100, fmt.percent(float(row["i2"]) / 100), "i2", origin)
         numbers[f"{stem}P"] = Number(float(row["p"]), fmt.p(float(row["p"])), "p", origin)
         numbers[f"{stem}K"] = Number(int(row["k"]), str(int(row["k"])), "k", origin)
-        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING,
-                                          Origin("config", {"meta.method": row["method"]}))
+        numbers[f"{stem}Correction"] = Number(int(row["corrected"]), row["correction"], "corrected", origin)
+        numbers[f"{stem}Method"] = Number(row["method"], row["method"].replace("+HK", " with Hartung-Knapp"), SETTING, method_origin)
     for row in pooled[pooled["method"] == COUNTS_METHOD].to_dict("records"):
         stem, origin = _stem(row["analysis"]) + "Counts", Origin(table, {"analysis": row["analysis"], "method": row["method"]},
-                                                                 _cells(sources, row["behaviour"]))
+                                                                 cells[row["analysis"]])
         for suffix, column in (("OR", "odds_ratio"), ("ORLow", "or_ci_low"), ("ORHigh", "or_ci_high")):
             numbers[f"{stem}{suffix}"] = Number(float(row[column]), fmt.ratio(float(row[column])), column, origin)
     return numbers
+
+
+def unit_cells(units: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per analysis, the rates cells of its units not excluded (both arms), sorted: the cells its pooled rows use."""
+    kept = units[units["excluded"].fillna("") == ""]
+    return {analysis: tuple(sorted({cell for column in ("cells1", "cells0") for text in part[column] for cell in str(text).split()}))
+            for analysis, part in kept.groupby("analysis", sort=True)}
 
 
 def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smallest_table: str = "planning/power_smallest.csv",
@@ -110,6 +125,3 @@ def _simulated_effect(row: pd.Series, scenario: str, fmt: Format, fixed_effects:
             return Number(odds, fmt.ratio(odds), "odds_ratio", Origin(sources.fixed_effects, term, cells))
     return Number(odds, fmt.ratio(odds), SETTING, Origin("config", {f"power.scenarios.{scenario}": float(row["log_odds"])}))
 
-
-def _cells(sources: Sources, behaviour: str) -> tuple[str, ...]:
-    return tuple(sorted(cell for (_, fitted), cells in sources.fit_cells.items() if fitted == behaviour for cell in cells))

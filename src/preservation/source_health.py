@@ -7,9 +7,9 @@ and each source is checked after ingestion: one that read nothing, used
 nothing, or quarantined more than half of what it read gets a warning naming
 it and its most common quarantine reasons. A study with trials from logs
 and also published figures is warned about too: rates keep them apart, but
-models fit figures rebuilt from k/n beside the logged trials, which counts the
-same runs twice if that is what they are. In strict mode any such warning
-stops the run.
+the models fit figures rebuilt from k/n beside the logged trials, and the
+meta-analysis sums both into one unit per model, which counts the same runs
+twice if that is what they are. In strict mode any such warning stops the run.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ def pooled_study_warnings(table_paths: Iterable[str | Path], catalogue_paths: It
     """Studies with trials from logs and also published figures (rebuilt as trials or carried as reported).
 
     Rates keep the two apart (by `reconstructed` and `evidence`), but the
-    models fit rebuilt trials beside logged ones, which counts the same runs
-    twice if that is what they are; either way a reader should be told.
+    models fit rebuilt trials beside logged ones and the meta-analysis sums
+    them into one unit per model, which counts the same runs twice if that is
+    what they are; either way a reader should be told.
     """
     files: dict[tuple[str, bool], set[str]] = defaultdict(set)
     for path in table_paths:
@@ -104,8 +105,9 @@ def pooled_study_warnings(table_paths: Iterable[str | Path], catalogue_paths: It
         if (study, True) in files:
             warnings.append(
                 f"study {study!r} has trials from logs ({_names(files[(study, False)])}) and published figures "
-                f"({_names(files[(study, True)])}): rates show them apart; models also fit figures rebuilt from k/n "
-                "unless models.include_reconstructed is false. If the logs are the published runs, give the source its own study id"
+                f"({_names(files[(study, True)])}): rates show them apart; models also fit figures rebuilt from k/n, and the "
+                "meta-analysis sums them with the logged trials into one unit per model, unless models.include_reconstructed is false. "
+                "If the logs are the published runs, give the source its own study id"
             )
     return warnings
 

@@ -18,6 +18,7 @@ rule meta_analysis:
         by=config["aggregate_by"],
         level=config["ci_level"],
         meta=sorted_keys(config["meta"]),
+        include_reconstructed=config["models"]["include_reconstructed"],
         code=code_of("meta_analysis.py"),
     benchmark:
         "benchmarks/meta/meta_analysis.tsv"

@@ -8,6 +8,7 @@ rule paper_numbers:
         cell_sources=rules.rates.output.cell_sources,
         fixed_effects=f"{PROCESSED}/models/fixed_effects.csv",
         meta_pooled=f"{PROCESSED}/meta/pooled.csv",
+        meta_units=f"{PROCESSED}/meta/units.csv",
         power=f"{PROCESSED}/planning/power.csv",
         power_smallest=f"{PROCESSED}/planning/power_smallest.csv",
     output:
@@ -20,6 +21,7 @@ rule paper_numbers:
         format=sorted_keys(config["paper"]["format"]),
         study_names=sorted_keys(config["paper"]["study_names"]),
         include_reconstructed=config["models"]["include_reconstructed"],
+        meta=sorted_keys(config["meta"]),
         code=code_of("paper_numbers.py"),
     log:
         "logs/paper/numbers.log",

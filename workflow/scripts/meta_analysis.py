@@ -9,9 +9,12 @@ from preservation.stats.tables import write_csv
 log = job_logger("meta", snakemake.log)  # noqa: F821
 
 block = snakemake.params.meta  # noqa: F821
-units = contrast_units(read_rates(snakemake.input.rates), snakemake.params.by)  # noqa: F821
+units = contrast_units(read_rates(snakemake.input.rates), snakemake.params.by, snakemake.params.include_reconstructed)  # noqa: F821
 table, pooled = pooled_table(units, snakemake.params.level, block["method"], block["hartung_knapp"])  # noqa: F821
-log.info("meta-analysis: %d units in %d analyses pooled", len(table), pooled["analysis"].nunique() if len(pooled) else 0)
+for reason, count in table.loc[table["excluded"] != "", "excluded"].value_counts().sort_index().items():
+    log.info("meta-analysis: %d unit(s) not pooled: %s", count, reason)
+log.info("meta-analysis: %d units in %d analyses, %d of them pooled", len(table), table["analysis"].nunique(),
+         pooled["analysis"].nunique() if len(pooled) else 0)
 write_csv(table, snakemake.output.units, digits=TABLE_DECIMALS)  # noqa: F821
 write_csv(pooled, snakemake.output.pooled, digits=TABLE_DECIMALS)  # noqa: F821
 metafor_inputs(units[units["analysis"].isin(set(pooled["analysis"]) if len(pooled) else set())]).to_csv(  # noqa: F821

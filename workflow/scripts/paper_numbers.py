@@ -1,4 +1,4 @@
-"""Snakemake adapter: rates.csv, cell sources and the GLMM fixed effects -> paper/numbers.tex + numbers.json (with provenance)."""
+"""Snakemake adapter: rates.csv, cell sources, fixed effects, the meta-analysis and the designs -> paper/numbers.tex + numbers.json (with provenance)."""
 
 import pandas as pd
 
@@ -10,6 +10,7 @@ from preservation.numbers import (
     fixed_effect_numbers,
     instruction_effect_numbers,
     instruction_effects,
+    merge_numbers,
     rate_numbers,
     write_numbers,
 )
@@ -23,14 +24,15 @@ by = snakemake.params.by
 rates = read_rates(snakemake.input.rates)
 sources = Sources.build(rates, read_cell_sources(snakemake.input.cell_sources), snakemake.input.rates,
                         snakemake.input.fixed_effects, snakemake.params.include_reconstructed)
-numbers = {
-    **design_numbers(snakemake.params.level, snakemake.params.interval, fmt),
-    **rate_numbers(rates, by, snakemake.params.interval, fmt, names, sources),
-    **instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names, sources),
-    **fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
-    **meta_numbers(pd.read_csv(snakemake.input.meta_pooled), fmt, snakemake.input.meta_pooled, sources),
-    **power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
-                    snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), sources),
-}
+numbers = merge_numbers(
+    design_numbers(snakemake.params.level, snakemake.params.interval, fmt),
+    rate_numbers(rates, by, snakemake.params.interval, fmt, names, sources),
+    instruction_effect_numbers(instruction_effects(rates, by, snakemake.params.level), by, fmt, names, sources),
+    fixed_effect_numbers(pd.read_csv(snakemake.input.fixed_effects), fmt, names, sources),
+    meta_numbers(pd.read_csv(snakemake.input.meta_pooled), pd.read_csv(snakemake.input.meta_units, keep_default_na=False, na_values=["NA"]),
+                 fmt, snakemake.params.meta, snakemake.input.meta_pooled),
+    power_numbers(pd.read_csv(snakemake.input.power), pd.read_csv(snakemake.input.power_smallest), fmt,
+                  snakemake.input.power_smallest, pd.read_csv(snakemake.input.fixed_effects), sources),
+)
 write_numbers(numbers, snakemake.output.tex, snakemake.output.json, sources)
 logger.info("wrote %d numbers to %s and %s", len(numbers), snakemake.output.tex, snakemake.output.json)

@@ -4,8 +4,8 @@ One panel per analysis (a contrast for one behaviour): every unit (study x
 model) with its odds ratio and Wald interval on the log-OR scale (with the
 continuity correction the log-OR model used, marked), then the primary
 pooled estimate as a diamond spanning its interval, with the prediction
-interval as a line through it. Units left out (no events in either arm) are
-named above the plot.
+interval as a line through it. The units of those analyses left out (no
+events in either arm, or counted in one arm only) are named above the plot.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ def plot_meta_forest(units: pd.DataFrame, pooled: pd.DataFrame, level: float) ->
     z = float(stats.norm.ppf(0.5 + level / 2))
     primary = pooled[pooled["primary"].astype(str).str.lower() == "true"] if len(pooled) else pooled
     panels, parts = [], []
-    excluded = units[units["excluded"].fillna("") != ""]
     for analysis, row in (primary.set_index("analysis").iterrows() if len(primary) else []):
         kept = units[(units["analysis"] == analysis) & (units["excluded"].fillna("") == "")].reset_index(drop=True)
         low, high = np.exp(kept["yi"] - z * np.sqrt(kept["vi"])), np.exp(kept["yi"] + z * np.sqrt(kept["vi"]))
@@ -45,8 +44,9 @@ def plot_meta_forest(units: pd.DataFrame, pooled: pd.DataFrame, level: float) ->
         panels.append(Panel(title, labels, [ValueColumn("OR [CI]", texts)]))
         parts.append((kept, low, high, row))
     notes = []
+    excluded = units[units["analysis"].isin(primary["analysis"] if len(primary) else []) & (units["excluded"].fillna("") != "")]
     if len(excluded):
-        notes.append("Not pooled (no information on the odds ratio): " + "; ".join(f"{u} ({why})" for u, why in zip(excluded["unit"], excluded["excluded"])))
+        notes.append("Not pooled: " + "; ".join(f"{u} ({why})" for u, why in zip(excluded["unit"], excluded["excluded"])))
     if any((part[0]["added"] > 0).any() for part in parts):
         notes.append("* 1/2 added to every cell (a zero cell)")
     if not panels:

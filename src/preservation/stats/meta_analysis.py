@@ -127,6 +127,12 @@ def pool(y: np.ndarray, v: np.ndarray, method: str = "REML", hartung_knapp: bool
 
 
 def unit_table(units: pd.DataFrame) -> pd.DataFrame:
-    """The units with their log odds ratio, variance, the correction added and any exclusion."""
-    lor = log_odds_ratios(units["k1"].to_numpy(), units["n1"].to_numpy(), units["k0"].to_numpy(), units["n0"].to_numpy())
-    return units.assign(yi=lor.yi, vi=lor.vi, added=lor.added, excluded=lor.excluded)
+    """The units with their log odds ratio, variance, the correction added and any exclusion.
+
+    A unit already excluded (stats.meta_data: counted in one arm only) keeps
+    its reason and has no log odds ratio or correction.
+    """
+    one_arm = (units["excluded"] != "").to_numpy()
+    lor = log_odds_ratios(*(units[c].to_numpy(dtype=float, na_value=np.nan) for c in ("k1", "n1", "k0", "n0")))
+    return units.assign(yi=lor.yi, vi=lor.vi, added=np.where(one_arm, np.nan, lor.added),
+                        excluded=np.where(one_arm, units["excluded"], lor.excluded))

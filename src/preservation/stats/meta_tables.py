@@ -31,8 +31,8 @@ SE_REL_TOL = 0.01
 TABLE_DECIMALS = 8
 # A pooled row's columns before `primary` and the odds-ratio columns (those of OR_COLUMNS).
 POOLED_COLUMNS = ("analysis", "contrast", "treatment", "behaviour", "units", "excluded", "method", "model", "k", "estimate", "se",
-                  "ci_low", "ci_high", "p", "tau2", "tau", "i2", "h2", "q", "q_df", "q_p", "pi_low", "pi_high", "correction",
-                  "converged", "message")
+                  "ci_low", "ci_high", "p", "tau2", "tau", "i2", "h2", "q", "q_df", "q_p", "pi_low", "pi_high", "corrected",
+                  "correction", "converged", "message")
 OR_COLUMNS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
 
 
@@ -46,11 +46,15 @@ def _counts_row(units: pd.DataFrame, level: float) -> dict[str, object]:
             "tau2": fit.tau2, "tau": float(np.sqrt(fit.tau2)),
             **heterogeneity(fit.tau2, units["vi"].to_numpy()), "q": float("nan"), "q_df": fit.k - 1, "q_p": float("nan"),
             "pi_low": fit.estimate - pi_half, "pi_high": fit.estimate + pi_half,
-            "correction": "none (binomial likelihood of the counts)", "converged": fit.converged, "message": fit.message}
+            "corrected": 0, "correction": "none (binomial likelihood of the counts)", "converged": fit.converged, "message": fit.message}
 
 
 def pooled_table(units: pd.DataFrame, level: float, method: str, hartung_knapp: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(units with log odds ratios and exclusions, one pooled row per analysis and method)."""
+    """(units with log odds ratios and exclusions, one pooled row per analysis and method).
+
+    Only the units not excluded (both arms counted, some information on the
+    odds ratio) are pooled; `units` and `excluded` count all of them and those left out.
+    """
     table = unit_table(units)
     primary = method if method == COUNTS_METHOD else method + ("+HK" if hartung_knapp else "")
     rows = []
@@ -60,13 +64,12 @@ def pooled_table(units: pd.DataFrame, level: float, method: str, hartung_knapp: 
         info = {"analysis": analysis, **part[["contrast", "treatment", "behaviour"]].iloc[0].to_dict(),
                 "units": len(part), "excluded": int((part["excluded"] != "").sum())}
         if len(kept) < 2:
-            log.info("%s: fewer than 2 units with events in both arms; not pooled", analysis)
+            log.info("%s: fewer than 2 units to pool (%d excluded); not pooled", analysis, info["excluded"])
             continue
         for label in LOG_OR_METHODS:
             name, _, hk = label.partition("+")
             result = pool(kept["yi"].to_numpy(), kept["vi"].to_numpy(), name, bool(hk), level)
-            correction = f"{CORRECTION:g} added to every cell of the {corrected} table(s) with a zero cell" if corrected else "none needed"
-            rows.append({**info, "method": label, "model": "log odds ratio", **result, "correction": correction,
+            rows.append({**info, "method": label, "model": "log odds ratio", **result, "corrected": corrected, "correction": correction_text(corrected),
                          "converged": True, "message": "ok"})
         rows.append({**info, "method": COUNTS_METHOD, "model": "binomial-normal", **_counts_row(kept, level)})
     if not rows:  # nothing to pool (no contrast has two units): the columns still, for every reader
@@ -79,9 +82,16 @@ def pooled_table(units: pd.DataFrame, level: float, method: str, hartung_knapp: 
     return table, pooled
 
 
+def correction_text(corrected: int) -> str:
+    """What the log-OR rows' `correction` says, worded to stand in the paper's text as printed."""
+    if not corrected:
+        return "no table has a zero cell, so none is corrected"
+    return f"{CORRECTION:g} added to every cell of the {corrected} table{'s' if corrected > 1 else ''} with a zero cell"
+
+
 def metafor_inputs(units: pd.DataFrame) -> pd.DataFrame:
-    """What metafor_crosscheck.R reads: every unit of every analysis pooled (exclusions are its own to make)."""
-    return units[["analysis", "k1", "n1", "k0", "n0"]]
+    """What metafor_crosscheck.R reads: every unit with both arms counted (zero-event exclusions are its own to make)."""
+    return units.loc[units["excluded"] == "", ["analysis", "k1", "n1", "k0", "n0"]]
 
 
 def read_metafor(path: str) -> pd.DataFrame:
