@@ -77,6 +77,7 @@ rule figure_meta_forest:
         **figure_outputs("meta_forest"),
     params:
         level=config["ci_level"],
+        study_names=sorted_keys(config["paper"]["study_names"]),
         code=code_of("figure_meta_forest.py"),
     log:
         "logs/figures/meta_forest.log",

@@ -8,6 +8,6 @@ from preservation.runlog import job_logger
 
 logger = job_logger("figure", snakemake.log)  # noqa: F821
 units = pd.read_csv(snakemake.input.units, keep_default_na=False, na_values=["NA"])  # noqa: F821
-fig = plot_meta_forest(units, pd.read_csv(snakemake.input.pooled), snakemake.params.level)  # noqa: F821
+fig = plot_meta_forest(units, pd.read_csv(snakemake.input.pooled), snakemake.params.level, snakemake.params.study_names)  # noqa: F821
 save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
 logger.info("wrote %s and %s", snakemake.output.pdf, snakemake.output.png)  # noqa: F821

@@ -32,7 +32,7 @@ from preservation.aggregate import cell_keys
 
 log = logging.getLogger(__name__)
 
-UNIT_COLUMNS = ("analysis", "contrast", "treatment", "behaviour", "unit", "study", "model", "scenario", "origin",
+UNIT_COLUMNS = ("analysis", "contrast", "treatment", "behaviour", "unit", "study", "citation", "model", "scenario", "origin",
                 "k1", "n1", "k0", "n0", "cells1", "cells0", "excluded")
 COUNT_COLUMNS = ("k1", "n1", "k0", "n0")
 # Where a cell's trials come from, in the order `origin` names them.
@@ -102,7 +102,8 @@ def contrast_units(rates: pd.DataFrame, by: Sequence[str], include_reconstructed
                     origins = set(treated["origin"]) | set(control["origin"])
                     rows.append({"analysis": f"{contrast}/{treatment}/{behaviour}" if contrast == "peer" else f"{contrast}/{behaviour}",
                                  "contrast": contrast, "treatment": treatment, "behaviour": behaviour,
-                                 "unit": _unit_label(first, keys), "study": first["study"], "model": first["model"], "scenario": first["scenario"],
+                                 "unit": _unit_label(first, keys), "study": first["study"], "citation": first.get("citation"),
+                                 "model": first["model"], "scenario": first["scenario"],
                                  "origin": "+".join(origin for origin in ORIGINS if origin in origins),
                                  "k1": k1, "n1": n1, "k0": k0, "n0": n0, "cells1": cells1, "cells0": cells0,
                                  "excluded": f"one arm only: no {missing[0]} cell" if missing else ""})
