@@ -11,7 +11,8 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from preservation.stats.glmm import fit_glmm
-from preservation.stats.power import Design, Generator, design_layout, power_table, smallest_design, term_p_value
+from preservation.stats import power as power_module
+from preservation.stats.power import TESTS, Design, Generator, design_layout, power_table, smallest_design, term_p_value
 from preservation.stats.rate_precision import wald_half_width, wald_trials, wilson_half_width, wilson_trials
 
 P0, P1, TRIALS = 0.30, 0.15, 100
@@ -20,7 +21,7 @@ P0, P1, TRIALS = 0.30, 0.15, 100
 def no_random_effect(p0: float = P0, p1: float = P1) -> Generator:
     """Two proportions, no grouping factor: the case with a closed form."""
     beta = np.array([special.logit(p0), special.logit(p1) - special.logit(p0)])
-    return Generator(np.array([[1.0, 0.0], [1.0, 1.0]]), ("(Intercept)", "treated"), beta, np.array([]), (), ())
+    return Generator(np.array([[1.0, 0.0], [1.0, 1.0]]), ("(Intercept)", "treated"), beta, np.array([]), (), (), 1)
 
 
 def closed_form_wald_power(p0: float, p1: float, n: int, alpha: float) -> float:
@@ -51,14 +52,31 @@ def test_no_effect_rejects_at_about_alpha() -> None:
     assert abs(power - 0.05) < 3.5 * math.sqrt(0.05 * 0.95 / simulations)
 
 
-def random_intercepts() -> Generator:
+def random_intercepts(nagq: int = 1) -> Generator:
     cells_X = np.array([[1.0, 0.0], [1.0, 1.0]] * 4)
     models = np.repeat(np.arange(4), 2)
     rng = np.random.default_rng(0)
     n = np.full(8, 50)
     k = rng.binomial(n, special.expit(cells_X @ np.array([-1.0, -1.0]) + rng.normal(0, 1, 4)[models]))
-    fit = fit_glmm(cells_X, k, n, [models], ("(Intercept)", "instructed=true"), ("model",))
+    fit = fit_glmm(cells_X, k, n, [models], ("(Intercept)", "instructed=true"), ("model",), nagq=nagq)
     return Generator.from_fit(fit, cells_X)
+
+
+def test_refits_use_the_quadrature_of_the_fit_simulated_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the bootstrap: a model fitted by adaptive Gauss-Hermite is refitted by it, full and null fits alike."""
+    gen = random_intercepts(nagq=7)
+    assert gen.nagq == 7
+    seen = []
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("nagq"))
+        return fit_glmm(*args, **kwargs)
+
+    monkeypatch.setattr(power_module, "fit_glmm", recording)
+    simulations = 2
+    for test in TESTS:
+        power_table(gen, [Design(10, (("model", 3),))], "instructed=true", simulations, seed=1, test=test)
+    assert seen == [7] * (simulations * 3)  # one refit per Wald simulation, full and null per likelihood-ratio one
 
 
 def test_table_is_identical_whatever_the_workers_and_the_other_designs() -> None:
@@ -99,8 +117,8 @@ def test_likelihood_ratio_test_keeps_a_p_value_under_separation() -> None:
     X = np.array([[1.0, 0.0], [1.0, 1.0]] * 3)
     groups = [np.repeat(np.arange(3), 2)]
     k, n = np.array([12, 0, 9, 0, 15, 0]), np.full(6, 20)  # no events in any instructed cell
-    wald = term_p_value(X, k, n, groups, 1, "wald")
-    lr = term_p_value(X, k, n, groups, 1, "lr")
+    wald = term_p_value(X, k, n, groups, 1, "wald", 1)
+    lr = term_p_value(X, k, n, groups, 1, "lr", 1)
     assert lr < 1e-6 < wald  # Wald's SE blows up on the way to infinity (Hauck-Donner); LR does not
 
 

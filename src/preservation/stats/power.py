@@ -5,7 +5,8 @@ For one study x behaviour and one fixed-effect term: take the fitted model
 fitted), lay out a design (every fitted condition crossed with the chosen
 number of levels of each grouping factor, e.g. models, with ``trials`` trials
 per cell), draw data sets from the model with fresh random intercepts
-(simulate.draw_counts), refit each with the same estimator, and count how
+(simulate.draw_counts), refit each with the same estimator (the fit's
+Laplace or adaptive Gauss-Hermite ``nagq``, as the bootstrap), and count how
 often the term's test rejects at ``alpha``. Power is that share, with an
 exact (Clopper-Pearson) Monte Carlo interval.
 
@@ -42,7 +43,10 @@ TESTS = ("wald", "lr")
 
 @dataclass(frozen=True)
 class Generator:
-    """The model data sets are drawn from: distinct fixed-effect rows, coefficients, RE SDs."""
+    """The model data sets are drawn from (distinct fixed-effect rows, coefficients, RE SDs) and the fit's quadrature.
+
+    ``nagq`` is kept so every refit uses the estimator the model was fitted with.
+    """
 
     conditions: np.ndarray
     columns: tuple[str, ...]
@@ -50,6 +54,7 @@ class Generator:
     sd: np.ndarray
     group_names: tuple[str, ...]
     fitted_levels: tuple[int, ...]
+    nagq: int
 
     @classmethod
     def from_fit(cls, fit: GlmmFit, X: np.ndarray, effects: Mapping[str, float] | None = None) -> Generator:
@@ -60,7 +65,7 @@ class Generator:
                 raise KeyError(f"term {term!r} is not a column of the fit; columns: {list(fit.columns)}")
             beta[fit.columns.index(term)] = float(value)
         return cls(np.unique(np.asarray(X, dtype=float), axis=0), fit.columns, beta, np.array(fit.sd, dtype=float),
-                   fit.group_names, fit.n_levels)
+                   fit.group_names, fit.n_levels, fit.nagq)
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,16 @@ def design_layout(gen: Generator, design: Design) -> tuple[np.ndarray, np.ndarra
     return X, np.full(len(X), design.trials, dtype=np.int64), flat[1:], counts
 
 
-def term_p_value(X: np.ndarray, k: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], column: int, test: str) -> float:
-    """Two-sided p-value of one fixed-effect column in a refit (NaN when the refit gives none)."""
-    fit = fit_glmm(X, k, n, groups)
+def term_p_value(X: np.ndarray, k: np.ndarray, n: np.ndarray, groups: Sequence[np.ndarray], column: int, test: str,
+                 nagq: int) -> float:
+    """Two-sided p-value of one fixed-effect column in a refit with ``nagq`` (NaN when the refit gives none)."""
+    fit = fit_glmm(X, k, n, groups, nagq=nagq)
     if test == "wald":
         z = fit.beta[column] / fit.se[column]
         return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
     if test != "lr":
         raise ValueError(f"test must be one of {TESTS}, not {test!r}")
-    null = fit_glmm(np.delete(X, column, axis=1), k, n, groups)
+    null = fit_glmm(np.delete(X, column, axis=1), k, n, groups, nagq=nagq)
     statistic = max(null.minus2loglik - fit.minus2loglik, 0.0)
     return float(stats.chi2.sf(statistic, 1)) if np.isfinite(statistic) else float("nan")
 
@@ -117,7 +123,7 @@ def _simulate_chunk(gen: Generator, design: Design, column: int, test: str, seed
     for index in range(start, stop):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key, index)))
         k = draw_counts(rng, X, gen.beta, gen.sd, groups, counts, n)
-        p_values.append(term_p_value(X, k, n, groups, column, test))
+        p_values.append(term_p_value(X, k, n, groups, column, test, gen.nagq))
     return p_values
 
 
