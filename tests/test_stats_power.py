@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import special, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from preservation.stats.glmm import fit_glmm
+from preservation.numbers import NOT_ESTIMABLE, Format
+from preservation.pooled_numbers import power_numbers
 from preservation.stats import power as power_module
-from preservation.stats.power import TESTS, Design, Generator, design_layout, power_table, smallest_design, term_p_value
+from preservation.stats.glmm import fit_glmm
+from preservation.stats.power import (
+    TESTS,
+    Design,
+    Generator,
+    design_layout,
+    power_summary,
+    power_table,
+    smallest_design,
+    term_p_value,
+)
 from preservation.stats.rate_precision import wald_half_width, wald_trials, wilson_half_width, wilson_trials
+from preservation.stats.tables import write_csv
 
 P0, P1, TRIALS = 0.30, 0.15, 100
 
@@ -122,14 +136,25 @@ def test_likelihood_ratio_test_keeps_a_p_value_under_separation() -> None:
     assert lr < 1e-6 < wald  # Wald's SE blows up on the way to infinity (Hauck-Donner); LR does not
 
 
-def test_smallest_design_reads_the_first_design_reaching_the_target() -> None:
-    import pandas as pd
-
-    table = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 2, "n_model": 3, "trials": [10, 20, 40, 10, 20],
-                          "power": [0.5, 0.82, 0.95, 0.2, 0.4]})
+def test_smallest_design_needs_the_monte_carlo_interval_not_the_point_estimate_to_reach_the_target(tmp_path: Path) -> None:
+    """0.82 of 100 (interval from 0.73) is no evidence of 80% power; 0.95 of 100 is. None reaching it is said, not guessed."""
+    rejections = {"a": [50, 82, 95], "b": [20, 40, 79]}
+    rows = [{"scenario": scenario, "n_model": 3, "trials": trials, **power_summary(np.r_[np.zeros(k), np.ones(100 - k)], 0.05)}
+            for scenario, counts in rejections.items() for trials, k in zip((10, 20, 40), counts, strict=True)]
+    table = pd.DataFrame(rows)
+    assert table.loc[1, "power"] >= 0.8 > table.loc[1, "mc_low"]  # the design a point estimate would have chosen
     smallest = smallest_design(table, 0.8, ["scenario", "n_model"]).set_index("scenario")
-    assert smallest.loc["a", "trials"] == 20 and smallest.loc["a", "power"] == 0.82
-    assert math.isnan(smallest.loc["b", "trials"])  # no design reaches the target
+    assert smallest.loc["a", "trials"] == 40 and smallest.loc["a", "mc_low"] >= 0.8 and smallest.loc["a", "status"] == "reached"
+    assert smallest.loc["a", "criterion"] == "mc_low >= target" and smallest.loc["a", "mc_level"] == 0.95
+    assert pd.isna(smallest.loc["b", "trials"]) and math.isnan(smallest.loc["b", "power"])
+    assert smallest.loc["b", "status"] == ("not estimable within the declared designs: at the most trials declared (40), "
+                                           f"mc_low is {table.loc[5, 'mc_low']:.3f}")
+    # written and read back as the paper-numbers rule does: the design is printed as not estimable
+    write_csv(smallest.reset_index(), tmp_path / "smallest.csv")
+    power = table.assign(study="s", behaviour="b", term="t", log_odds=-0.7, test="wald", alpha=0.05)
+    numbers = power_numbers(power, pd.read_csv(tmp_path / "smallest.csv"), Format(1, 2, 0.001))
+    assert numbers["DesignBThreeModelsTrials"].text == NOT_ESTIMABLE and numbers["DesignAThreeModelsTrials"].value == 40
+    assert numbers["DesignMcLevel"].text == "95%"
 
 
 def test_runs_needed_to_bound_seven_in_a_hundred_to_three_points() -> None:

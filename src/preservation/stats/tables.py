@@ -104,7 +104,7 @@ def gee_table(gees: Mapping[tuple[str, str], GeeFit], level: float = 0.95) -> pd
 
 
 def _cell(value: object, digits: int) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "NA"
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
