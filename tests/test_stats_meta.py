@@ -8,7 +8,7 @@ import pytest
 from scipy import optimize, special
 from statsmodels.stats.meta_analysis import combine_effects
 
-from preservation.stats.binomial_normal import _Deviance, fit_binomial_normal
+from preservation.stats.binomial_normal import _Deviance, _newton, fit_binomial_normal
 from preservation.stats.meta_analysis import log_odds_ratios, pool, tau2_dl, tau2_reml
 from preservation.stats.meta_data import contrast_units
 from preservation.stats.meta_tables import agreement_table, metafor_inputs, pooled_table
@@ -109,6 +109,17 @@ def test_binomial_normal_without_heterogeneity_is_singular_and_close_to_the_comm
     fit = fit_binomial_normal(k1, n, k0, n)
     assert fit.tau2 < 0.05
     assert fit.estimate == pytest.approx(-0.7, abs=3 * fit.se)
+
+
+def test_a_stalled_line_search_keeps_the_last_point_and_is_not_converged() -> None:
+    """A kink at beta = 0 that central differences cannot see: the Newton step points uphill at every length."""
+    def kinked(alpha: np.ndarray, beta: float, tau: float) -> np.ndarray:
+        return (beta - 1) ** 2 + 1e3 * abs(beta) + alpha**2 + tau**2
+
+    start = np.array([0.0, 0.0, 0.0])
+    x, converged = _newton(kinked, start.copy(), free_tau=False)
+    assert not converged
+    assert np.array_equal(x, start)  # not the last trial step, which raised the deviance
 
 
 def _cell(model: str, instructed: bool, k: int, n: int = 50, peer: str = "none", origin: str = "logged", evidence: str = "counts") -> dict:

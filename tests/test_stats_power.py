@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import special, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
+from preservation.numbers import NOT_ESTIMABLE, Format
+from preservation.pooled_numbers import power_numbers
+from preservation.stats import power as power_module
 from preservation.stats.glmm import fit_glmm
-from preservation.stats.power import Design, Generator, design_layout, power_table, smallest_design, term_p_value
+from preservation.stats.power import (
+    TESTS,
+    Design,
+    Generator,
+    design_layout,
+    power_summary,
+    power_table,
+    smallest_design,
+    term_p_value,
+)
 from preservation.stats.rate_precision import wald_half_width, wald_trials, wilson_half_width, wilson_trials
+from preservation.stats.tables import write_csv
 
 P0, P1, TRIALS = 0.30, 0.15, 100
 
@@ -20,7 +35,7 @@ P0, P1, TRIALS = 0.30, 0.15, 100
 def no_random_effect(p0: float = P0, p1: float = P1) -> Generator:
     """Two proportions, no grouping factor: the case with a closed form."""
     beta = np.array([special.logit(p0), special.logit(p1) - special.logit(p0)])
-    return Generator(np.array([[1.0, 0.0], [1.0, 1.0]]), ("(Intercept)", "treated"), beta, np.array([]), (), ())
+    return Generator(np.array([[1.0, 0.0], [1.0, 1.0]]), ("(Intercept)", "treated"), beta, np.array([]), (), (), 1)
 
 
 def closed_form_wald_power(p0: float, p1: float, n: int, alpha: float) -> float:
@@ -51,14 +66,31 @@ def test_no_effect_rejects_at_about_alpha() -> None:
     assert abs(power - 0.05) < 3.5 * math.sqrt(0.05 * 0.95 / simulations)
 
 
-def random_intercepts() -> Generator:
+def random_intercepts(nagq: int = 1) -> Generator:
     cells_X = np.array([[1.0, 0.0], [1.0, 1.0]] * 4)
     models = np.repeat(np.arange(4), 2)
     rng = np.random.default_rng(0)
     n = np.full(8, 50)
     k = rng.binomial(n, special.expit(cells_X @ np.array([-1.0, -1.0]) + rng.normal(0, 1, 4)[models]))
-    fit = fit_glmm(cells_X, k, n, [models], ("(Intercept)", "instructed=true"), ("model",))
+    fit = fit_glmm(cells_X, k, n, [models], ("(Intercept)", "instructed=true"), ("model",), nagq=nagq)
     return Generator.from_fit(fit, cells_X)
+
+
+def test_refits_use_the_quadrature_of_the_fit_simulated_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the bootstrap: a model fitted by adaptive Gauss-Hermite is refitted by it, full and null fits alike."""
+    gen = random_intercepts(nagq=7)
+    assert gen.nagq == 7
+    seen = []
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("nagq"))
+        return fit_glmm(*args, **kwargs)
+
+    monkeypatch.setattr(power_module, "fit_glmm", recording)
+    simulations = 2
+    for test in TESTS:
+        power_table(gen, [Design(10, (("model", 3),))], "instructed=true", simulations, seed=1, test=test)
+    assert seen == [7] * (simulations * 3)  # one refit per Wald simulation, full and null per likelihood-ratio one
 
 
 def test_table_is_identical_whatever_the_workers_and_the_other_designs() -> None:
@@ -99,19 +131,30 @@ def test_likelihood_ratio_test_keeps_a_p_value_under_separation() -> None:
     X = np.array([[1.0, 0.0], [1.0, 1.0]] * 3)
     groups = [np.repeat(np.arange(3), 2)]
     k, n = np.array([12, 0, 9, 0, 15, 0]), np.full(6, 20)  # no events in any instructed cell
-    wald = term_p_value(X, k, n, groups, 1, "wald")
-    lr = term_p_value(X, k, n, groups, 1, "lr")
+    wald = term_p_value(X, k, n, groups, 1, "wald", 1)
+    lr = term_p_value(X, k, n, groups, 1, "lr", 1)
     assert lr < 1e-6 < wald  # Wald's SE blows up on the way to infinity (Hauck-Donner); LR does not
 
 
-def test_smallest_design_reads_the_first_design_reaching_the_target() -> None:
-    import pandas as pd
-
-    table = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 2, "n_model": 3, "trials": [10, 20, 40, 10, 20],
-                          "power": [0.5, 0.82, 0.95, 0.2, 0.4]})
+def test_smallest_design_needs_the_monte_carlo_interval_not_the_point_estimate_to_reach_the_target(tmp_path: Path) -> None:
+    """0.82 of 100 (interval from 0.73) is no evidence of 80% power; 0.95 of 100 is. None reaching it is said, not guessed."""
+    rejections = {"a": [50, 82, 95], "b": [20, 40, 79]}
+    rows = [{"scenario": scenario, "n_model": 3, "trials": trials, **power_summary(np.r_[np.zeros(k), np.ones(100 - k)], 0.05)}
+            for scenario, counts in rejections.items() for trials, k in zip((10, 20, 40), counts, strict=True)]
+    table = pd.DataFrame(rows)
+    assert table.loc[1, "power"] >= 0.8 > table.loc[1, "mc_low"]  # the design a point estimate would have chosen
     smallest = smallest_design(table, 0.8, ["scenario", "n_model"]).set_index("scenario")
-    assert smallest.loc["a", "trials"] == 20 and smallest.loc["a", "power"] == 0.82
-    assert math.isnan(smallest.loc["b", "trials"])  # no design reaches the target
+    assert smallest.loc["a", "trials"] == 40 and smallest.loc["a", "mc_low"] >= 0.8 and smallest.loc["a", "status"] == "reached"
+    assert smallest.loc["a", "criterion"] == "mc_low >= target" and smallest.loc["a", "mc_level"] == 0.95
+    assert pd.isna(smallest.loc["b", "trials"]) and math.isnan(smallest.loc["b", "power"])
+    assert smallest.loc["b", "status"] == ("not estimable within the declared designs: at the most trials declared (40), "
+                                           f"mc_low is {table.loc[5, 'mc_low']:.3f}")
+    # written and read back as the paper-numbers rule does: the design is printed as not estimable
+    write_csv(smallest.reset_index(), tmp_path / "smallest.csv")
+    power = table.assign(study="s", behaviour="b", term="t", log_odds=-0.7, test="wald", alpha=0.05)
+    numbers = power_numbers(power, pd.read_csv(tmp_path / "smallest.csv"), Format(1, 2, 0.001))
+    assert numbers["DesignBThreeModelsTrials"].text == NOT_ESTIMABLE and numbers["DesignAThreeModelsTrials"].value == 40
+    assert numbers["DesignMcLevel"].text == "95%"
 
 
 def test_runs_needed_to_bound_seven_in_a_hundred_to_three_points() -> None:

@@ -28,7 +28,7 @@ SIMULATIONS = 300
 # The shipped Palisade fit (instructed log-odds as fitted would give power ~1), with the instruction's
 # odds halved: a design whose power is near 1/2, where a wrong simulation or test shows most.
 GEN = Generator(np.array([[1.0, 0.0], [1.0, 1.0]]), ("(Intercept)", "instructed=true"), np.array([-1.914507, -0.693147]),
-                np.array([1.676386]), ("model",), (6,))
+                np.array([1.676386]), ("model",), (6,), 1)
 DESIGN = Design(25, (("model", 6),))
 
 R_POWER = """

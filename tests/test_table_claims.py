@@ -41,3 +41,15 @@ def test_a_table_claim_checks_the_numbers_of_its_row_and_bounded_columns_only() 
     numbers = {"ReHigh": entry("REML", "or_ci_high"), "ReLowPI": entry("REML", "or_pi_low"), "UmHigh": entry("UM.FS", "or_ci_high")}
     (result,) = attach_numbers([evaluate(CLAIM, {"meta_pooled": POOLED})], numbers)
     assert result.table == "meta/pooled.csv" and result.numbers == ["ReHigh"]
+
+
+def test_a_selector_matching_no_row_names_the_table_it_read() -> None:
+    result = evaluate({**CLAIM, "select": {"analysis": "instruction/y"}}, {"meta_pooled": POOLED})
+    assert not result.passed and "matches no row of meta/pooled.csv" in result.message
+
+
+def test_a_text_value_in_a_bounded_column_fails_that_claim_naming_table_row_and_column() -> None:
+    claim = {**CLAIM, "bounds": {"method": {"equals": 1}}}
+    result = evaluate(claim, {"meta_pooled": POOLED})
+    assert not result.passed
+    assert result.message == "meta/pooled.csv, row {'analysis': 'instruction/x', 'primary': True}: column 'method' holds 'REML', not a number"

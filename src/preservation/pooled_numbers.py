@@ -9,9 +9,10 @@ planning/power*.csv. Names:
   for each analysis's primary pooled row (e.g. MetaInstructionShutdownSabotageOR), and
   ``...CountsOR/ORLow/ORHigh`` for its binomial-normal row;
 * ``Design<Scenario>`` + OR (the simulated effect), and per number of levels
-  ``Design<Scenario><n><Factor>sTrials`` (fewest trials per cell reaching the
-  target power; "n/a" if none), ``...Power`` and ``...<Factor>s`` (the level count); ``DesignTargetPower``,
-  ``DesignSimulations``, ``DesignAlpha``, ``DesignTest``.
+  ``Design<Scenario><n><Factor>sTrials`` (fewest trials per cell whose Monte
+  Carlo interval of the power lies at or above the target; "n/a" if no declared
+  count does), ``...Power`` and ``...<Factor>s`` (the level count); ``DesignTargetPower``,
+  ``DesignMcLevel`` (that interval's level), ``DesignSimulations``, ``DesignAlpha``, ``DesignTest``.
 
 Each number records its table and the keys of its row there, and as its
 quantity the column it was read from, so a ``kind: table`` claim that bounds
@@ -79,7 +80,7 @@ def unit_cells(units: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smallest_table: str = "planning/power_smallest.csv",
                   fixed_effects: pd.DataFrame | None = None, sources: Sources = Sources()) -> dict[str, Number]:
-    """The simulated designs: effect per scenario, fewest trials reaching the target, and the settings.
+    """The simulated designs: effect per scenario, fewest trials whose MC interval reaches the target, and the settings.
 
     The effect a scenario simulates is the fitted model term's odds ratio when
     the scenario keeps it (so the claim on that term checks it), else the
@@ -92,6 +93,8 @@ def power_numbers(power: pd.DataFrame, smallest: pd.DataFrame, fmt: Format, smal
     fitted = sources.fit_cells.get((first["study"], first["behaviour"]), ())  # the cells of the model simulated from
     numbers["DesignSimulations"] = Number(int(first["simulations"]), str(int(first["simulations"])), SETTING,
                                           Origin("config", {"power.simulations": int(first["simulations"])}))
+    numbers["DesignMcLevel"] = Number(float(first["mc_level"]), fmt.percent(float(first["mc_level"])), SETTING,
+                                      Origin("config", {"ci_level": float(first["mc_level"])}))
     numbers["DesignAlpha"] = Number(float(first["alpha"]), f"{float(first['alpha']):g}", SETTING, Origin("config", {"power.alpha": float(first["alpha"])}))
     numbers["DesignTest"] = Number(first["test"], {"wald": "Wald z", "lr": "likelihood-ratio"}[first["test"]], SETTING,
                                    Origin("config", {"power.test": first["test"]}))

@@ -32,6 +32,14 @@ def _expected(bounds: Mapping[str, Mapping[str, float]]) -> str:
     return "; ".join(f"{column} {_CHECKS[check][1]} {bound:g}" for column, checks in bounds.items() for check, bound in checks.items())
 
 
+def _number(value: Any, table: str, selector: Mapping[str, Any], column: str) -> float:
+    """A bounded cell as a float; text there is a claim that cannot be checked, not a crash of the claims rule."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ClaimError(f"{table}, row {dict(selector)}: column {column!r} holds {value!r}, not a number") from None
+
+
 def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], paths: Mapping[str, str] | None = None) -> ClaimResult:
     """One ``kind: table`` claim; evaluation errors become failed results carrying the reason.
 
@@ -43,12 +51,13 @@ def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataF
     try:
         if claim["table"] not in tables:
             raise ClaimError(f"table {claim['table']!r} was not given to the claims rule")
-        row = select_row(tables[claim["table"]], claim["select"])
+        table = (paths or {}).get(claim["table"], claim["table"])
+        row = select_row(tables[claim["table"]], claim["select"], table)
         problems, recomputed = [], []
         for column, checks in claim["bounds"].items():
             if column not in row:
-                raise ClaimError(f"table {claim['table']!r} has no column {column!r}")
-            value = float(row[column])
+                raise ClaimError(f"table {table} has no column {column!r}")
+            value = _number(row[column], table, claim["select"], column)
             recomputed.append(f"{column} = {value:.4g}")
             for check, bound in checks.items():
                 test, sign = _CHECKS[check]
@@ -56,7 +65,7 @@ def evaluate_table_claim(claim: Mapping[str, Any], tables: Mapping[str, pd.DataF
                     problems.append(f"{column} = {value:.4g} is not {sign} {bound:g}")
         data = [f"{claim['table']}: " + ", ".join(f"{k}={v}" for k, v in claim["select"].items())]
         return ClaimResult(claim["id"], claim["text"], not problems, expected, "; ".join(recomputed), data, "; ".join(problems),
-                           checks=list(claim["bounds"]), table=(paths or {}).get(claim["table"], claim["table"]),
+                           checks=list(claim["bounds"]), table=table,
                            row={str(column): cell_text(value) for column, value in row.items()})
     except ClaimError as error:
         return ClaimResult(claim["id"], claim["text"], False, expected, "—", message=str(error))

@@ -137,7 +137,12 @@ def _derivatives(dev: _Deviance, x: np.ndarray, free_tau: bool) -> tuple[float, 
 
 
 def _newton(dev: _Deviance, x: np.ndarray, free_tau: bool, iterations: int = 100) -> tuple[np.ndarray, bool]:
-    """Damped Newton on the deviance (Levenberg shift where the Hessian is not positive definite)."""
+    """Damped Newton on the deviance (Levenberg shift where the Hessian is not positive definite).
+
+    Where no step along the Newton direction, down to 1e-8 of it, lowers the
+    deviance, the search has stalled rather than converged: it returns the
+    last point that did, unconverged, instead of a step that raised it.
+    """
     value = float(dev(x[2:], x[1], x[0]).sum())
     for _ in range(iterations):
         _, g, H = _derivatives(dev, x, free_tau)
@@ -150,14 +155,16 @@ def _newton(dev: _Deviance, x: np.ndarray, free_tau: bool, iterations: int = 100
                 shift = max(2 * shift, 1e-3)
         step = np.linalg.solve(chol.T, np.linalg.solve(chol, g))
         factor = 1.0
-        while factor > 1e-8:
+        while True:
             trial = x - factor * step
             new_value = float(dev(trial[2:], trial[1], trial[0]).sum())
             if new_value <= value + 1e-12 * abs(value):
                 break
             factor /= 2
+            if factor <= 1e-8:
+                return x, False
         x, decrease, value = trial, value - new_value, new_value
-        if np.max(np.abs(factor * step)) < 1e-9 or (factor <= 1e-8):
+        if np.max(np.abs(factor * step)) < 1e-9:
             return x, True
         if 0 <= decrease < 1e-14 and np.max(np.abs(factor * step)) < 1e-6:
             return x, True

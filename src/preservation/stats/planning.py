@@ -20,13 +20,13 @@ from preservation.stats.design import CellData
 from preservation.stats.glmm import GlmmFit
 from preservation.stats.model_cells import read_model_subsets
 from preservation.stats.model_spec import ModelSpec
-from preservation.stats.power import Design, Generator, power_table, smallest_design
+from preservation.stats.power import SMALLEST_COLUMNS, Design, Generator, power_table, smallest_design
 from preservation.stats.study_models import study_cells
 
 log = logging.getLogger(__name__)
 
 POWER_COLUMNS = ["study", "behaviour", "scenario", "term", "log_odds", "trials", "cells", "simulations", "rejections", "power",
-                 "mc_low", "mc_high", "failed", "test", "alpha", "seed", "seed_key"]
+                 "mc_low", "mc_high", "mc_level", "failed", "test", "alpha", "seed", "seed_key"]
 
 
 def fitted_cells(cells_path: str, spec: ModelSpec) -> dict[str, CellData]:
@@ -42,20 +42,20 @@ def designs_from(trials: Sequence[int], levels: Mapping[str, Sequence[int]]) -> 
     return [Design(int(t), tuple(zip(names, map(int, combo)))) for combo in combos for t in sorted(trials)]
 
 
-def power_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], block: Mapping[str, Any],
+def power_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], block: Mapping[str, Any], level: float,
                  workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(power per scenario and design, fewest trials reaching the target, status) for the configured subset."""
+    """(power per scenario and design with MC intervals at ``level``, fewest trials whose interval reaches the target, status)."""
     fit_id = f"{block['study']}/{block['behaviour']}"
     fit = fits.get(fit_id)
     if fit is None or fit_id not in cells:
         status = f"skipped: no fitted model for {fit_id}"
         log.warning("power: %s", status)
-        return pd.DataFrame(columns=POWER_COLUMNS), pd.DataFrame(columns=["scenario", "target", "trials", "power"]), status
+        return pd.DataFrame(columns=POWER_COLUMNS), pd.DataFrame(columns=["scenario", *SMALLEST_COLUMNS]), status
     frames = []
     designs = designs_from(block["trials"], block["levels"])
     for scenario, effects in sorted(block["scenarios"].items()):
         gen = Generator.from_fit(fit, cells[fit_id].X, effects)
-        table = power_table(gen, designs, block["term"], block["simulations"], block["seed"], block["alpha"], block["test"], workers)
+        table = power_table(gen, designs, block["term"], block["simulations"], block["seed"], block["alpha"], block["test"], workers, level)
         frames.append(table.assign(study=block["study"], behaviour=block["behaviour"], scenario=scenario))
         log.info("power %s/%s: %d designs x %d simulations", fit_id, scenario, len(designs), block["simulations"])
     power = pd.concat(frames, ignore_index=True)
