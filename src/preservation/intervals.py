@@ -1,4 +1,4 @@
-"""Binomial confidence intervals for per-condition rates (via statsmodels).
+"""Binomial confidence intervals for per-condition rates (via statsmodels), and the normal quantile of a level.
 
 Wilson is the default for reporting, Jeffreys matches the shutdown-resistance
 study's published analysis, and Clopper-Pearson is the conservative exact
@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 from statsmodels.stats.proportion import proportion_confint
 
 METHODS: dict[str, str] = {"wilson": "wilson", "jeffreys": "jeffreys", "clopper_pearson": "beta"}
+
+
+def z_value(level: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.96 at 0.95): every Wald-type interval's half-width in SEs."""
+    return float(special.ndtri(0.5 + level / 2))
 
 
 def binomial_intervals(

@@ -22,11 +22,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
-from scipy import stats
 
 from preservation.figures.marks import EDGE_WIDTH, MARKER_SIZE
 from preservation.figures.rows import Panel, ValueColumn, row_chart
 from preservation.figures.style import DOUBLE_WIDTH_IN, PALETTE, apply_style
+from preservation.intervals import z_value
 from preservation.labels import pretty, short_citation
 
 
@@ -42,7 +42,7 @@ def unit_label(unit: Mapping[str, Any], study_names: Mapping[str, str] | None = 
 def plot_meta_forest(units: pd.DataFrame, pooled: pd.DataFrame, level: float, study_names: Mapping[str, str] | None = None) -> plt.Figure:
     """Units and the primary pooled row of every analysis, as odds ratios on a log axis."""
     apply_style()
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = z_value(level)
     primary = pooled[pooled["primary"].astype(str).str.lower() == "true"] if len(pooled) else pooled
     panels, parts = [], []
     for analysis, row in (primary.set_index("analysis").iterrows() if len(primary) else []):

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from preservation.intervals import z_value
 from preservation.stats.glmm import GlmmFit, fit_glmm
 from preservation.stats.parallel import chunk_bounds, run_tasks
 from preservation.stats.simulate import draw_counts
@@ -136,7 +137,7 @@ def bootstrap_t(estimate: float, se: float, replicate_se: np.ndarray, level: flo
                 max_df: float = float("inf")) -> tuple[float, float, float]:
     """Wald interval with t quantiles on the bootstrap degrees of freedom, at most max_df: (low, high, df)."""
     df = min(bootstrap_df(replicate_se), max_df)
-    crit = float(stats.t.ppf(0.5 + level / 2, df)) if np.isfinite(df) else float(stats.norm.ppf(0.5 + level / 2))
+    crit = float(stats.t.ppf(0.5 + level / 2, df)) if np.isfinite(df) else z_value(level)
     return estimate - crit * se, estimate + crit * se, df
 
 

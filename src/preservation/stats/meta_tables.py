@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from preservation.intervals import z_value
 from preservation.stats.binomial_normal import fit_binomial_normal
 from preservation.stats.meta_analysis import CORRECTION, heterogeneity, pool, unit_table
 
@@ -38,7 +39,7 @@ OR_COLUMNS = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
 
 def _counts_row(units: pd.DataFrame, level: float) -> dict[str, object]:
     fit = fit_binomial_normal(*(units[c].to_numpy() for c in ("k1", "n1", "k0", "n0")))
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = z_value(level)
     half = z * fit.se
     pi_half = z * np.sqrt(fit.tau2 + fit.se**2)
     return {"k": fit.k, "estimate": fit.estimate, "se": fit.se, "ci_low": fit.estimate - half, "ci_high": fit.estimate + half,

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from preservation.intervals import z_value
 from preservation.stats.bootstrap import bootstrap_table
 from preservation.stats.design import CellData
 from preservation.stats.glmm import GlmmFit
@@ -22,6 +22,7 @@ from preservation.stats.model_cells import read_model_subsets
 from preservation.stats.model_spec import ModelSpec
 from preservation.stats.power import SMALLEST_COLUMNS, Design, Generator, power_table, smallest_design
 from preservation.stats.study_models import study_cells
+from preservation.stats.tables import wald
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +69,16 @@ def power_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], blo
 def bootstrap_tables(fits: Mapping[str, GlmmFit], cells: Mapping[str, CellData], replicates: int, seed: int, level: float,
                      workers: int = 1) -> pd.DataFrame:
     """Bootstrap intervals beside the Wald ones for every stored fit (Wald SD interval on the log scale)."""
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = z_value(level)
     frames = []
     for fit_id in sorted(fits):
         fit, data = fits[fit_id], cells.get(fit_id)
         if data is None:
             continue
         table = bootstrap_table(fit, data.X, data.n.astype(np.int64), list(data.groups.values()), replicates, seed, level, workers)
-        wald_low = np.r_[fit.beta - z * fit.se, fit.sd * np.exp(-z * fit.sd_se / np.where(fit.sd > 0, fit.sd, np.nan))]
-        wald_high = np.r_[fit.beta + z * fit.se, fit.sd * np.exp(z * fit.sd_se / np.where(fit.sd > 0, fit.sd, np.nan))]
+        fixed = wald(fit.beta, fit.se, level)
+        wald_low = np.r_[fixed["ci_low"], fit.sd * np.exp(-z * fit.sd_se / np.where(fit.sd > 0, fit.sd, np.nan))]
+        wald_high = np.r_[fixed["ci_high"], fit.sd * np.exp(z * fit.sd_se / np.where(fit.sd > 0, fit.sd, np.nan))]
         study, behaviour = fit_id.split("/", 1)
         frames.append(table.assign(study=study, behaviour=behaviour, wald_low=wald_low, wald_high=wald_high))
         log.info("bootstrap %s: %d replicates, %d not converged", fit_id, replicates, table["not_converged"].iloc[0])

@@ -14,11 +14,8 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
-from scipy import stats
 
-
-def z_value(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+from preservation.intervals import z_value
 
 
 def wald_half_width(rate: float, trials: int, level: float) -> float:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from preservation.intervals import z_value
 from preservation.stats.bootstrap import between_df, bootstrap_replicates, interval_rows
 from preservation.stats.glmm import fit_glmm
 from preservation.stats.parallel import run_tasks
@@ -88,7 +88,7 @@ def parameter_recovery(truth: TrueParameters, n_datasets: int, n_models: int = 1
     depend on ``workers``.
     """
     rng = np.random.default_rng(seed)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     data = [simulate_cells(rng, truth, n_models=n_models, trials=trials) for _ in range(n_datasets)]
     start = time.perf_counter()
     scores = run_tasks(_score, [(cells, truth, z, level, bootstrap, (seed, i)) for i, cells in enumerate(data)], workers)
