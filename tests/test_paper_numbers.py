@@ -16,7 +16,7 @@ from preservation.notebook import strip_volatile
 from preservation.numbers import Format, Number, cell_stems, fixed_effect_numbers, macro_name, merge_numbers, row_stem, tex_escape, write_numbers
 from preservation.pooled_numbers import meta_numbers
 from preservation.stats.meta_data import contrast_units
-from preservation.stats.meta_tables import pooled_table
+from preservation.stats.meta_tables import pooled_table, read_units
 
 FORMAT = Format(percent_decimals=1, ratio_decimals=2, p_floor=0.001)
 NAMES = {"palisade_2025": "Palisade", "lynch_2025_agentic_misalignment": "Lynch"}
@@ -179,7 +179,7 @@ def test_every_number_records_its_cells_and_their_sources(built: Path, numbers: 
 
 def test_meta_numbers_name_the_cells_of_their_pooled_units_only(built: Path, numbers: dict[str, dict]) -> None:
     """A Meta number's cells are the union of its analysis's kept units' cells: a model counted in one arm is in none."""
-    units = pd.read_csv(built / "data/processed/meta/units.csv", keep_default_na=False, na_values=["NA"])
+    units = read_units(built / "data/processed/meta/units.csv")
     rates = read_rates(built / "data/processed/rates.csv").set_index("cell")
     kept = units[(units["analysis"] == "instruction/shutdown_sabotage") & (units["excluded"] == "")]
     expected = sorted({cell for column in ("cells1", "cells0") for text in kept[column] for cell in text.split()})

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import load_config
 from preservation.figures.meta_forest import plot_meta_forest, unit_label
+from preservation.stats.meta_tables import read_units
 from preservation.stats.r_session import metafor_unavailable
 
 CONFIG = load_config()
@@ -66,7 +67,7 @@ def test_paper_numbers_and_claims_include_the_pooled_effect_and_the_design(built
 
 
 def test_meta_forest_names_studies_as_the_rates_figures_do(built: Path) -> None:
-    units = pd.read_csv(built / "data/processed/meta/units.csv", keep_default_na=False, na_values=["NA"])
+    units = read_units(built / "data/processed/meta/units.csv")
     pooled = pd.read_csv(built / "data/processed/meta/pooled.csv")
     fig = plot_meta_forest(units, pooled, 0.95, {"palisade_2025": "unused: the study has a citation"})
     labels = [label.get_text().replace("\n", " ") for ax in fig.axes for label in ax.get_yticklabels()]

@@ -29,8 +29,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from preservation.numbers import NOT_ESTIMABLE, SETTING, Format, Number, Origin, Sources, macro_name
-
-COUNTS_METHOD = "UM.FS"
+from preservation.stats.meta_tables import COUNTS_METHOD
 
 
 def _stem(analysis: str) -> str:

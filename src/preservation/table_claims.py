@@ -11,6 +11,7 @@ read rates.csv only, these read the tables their rule is given.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,11 +21,11 @@ from preservation.claims import ClaimError, ClaimResult, cell_text, select_row
 
 TABLES = ("meta_pooled", "power", "power_smallest")
 _CHECKS = {
-    "above": (lambda value, bound: value > bound, ">"),
-    "below": (lambda value, bound: value < bound, "<"),
-    "at_least": (lambda value, bound: value >= bound, ">="),
-    "at_most": (lambda value, bound: value <= bound, "<="),
-    "equals": (lambda value, bound: value == bound, "=="),
+    "above": (operator.gt, ">"),
+    "below": (operator.lt, "<"),
+    "at_least": (operator.ge, ">="),
+    "at_most": (operator.le, "<="),
+    "equals": (operator.eq, "=="),
 }
 
 

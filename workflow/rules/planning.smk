@@ -21,7 +21,6 @@ rule power:
         ),
         power=sorted_keys(config["power"]),
         precision=sorted_keys(config["rate_precision"]),
-        level=config["ci_level"],
         code=code_of("power.py"),
     threads: 2
     benchmark:

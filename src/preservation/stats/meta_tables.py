@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,10 +77,9 @@ def pooled_table(units: pd.DataFrame, level: float, method: str, hartung_knapp: 
     if not rows:  # nothing to pool (no contrast has two units): the columns still, for every reader
         return table, pd.DataFrame(columns=[*POOLED_COLUMNS, "primary", "odds_ratio", *(f"or_{c}" for c in OR_COLUMNS[1:])])
     pooled = pd.DataFrame(rows)
-    if len(pooled):
-        pooled["primary"] = pooled["method"] == primary
-        for column in OR_COLUMNS:
-            pooled[f"or_{column}" if column != "estimate" else "odds_ratio"] = np.exp(pooled[column])
+    pooled["primary"] = pooled["method"] == primary
+    for column in OR_COLUMNS:
+        pooled[f"or_{column}" if column != "estimate" else "odds_ratio"] = np.exp(pooled[column])
     return table, pooled
 
 
@@ -93,6 +93,11 @@ def correction_text(corrected: int) -> str:
 def metafor_inputs(units: pd.DataFrame) -> pd.DataFrame:
     """What metafor_crosscheck.R reads: every unit with both arms counted (zero-event exclusions are its own to make)."""
     return units.loc[units["excluded"] == "", ["analysis", "k1", "n1", "k0", "n0"]]
+
+
+def read_units(path: str | Path) -> pd.DataFrame:
+    """meta/units.csv as written: only "NA" is missing, so an empty `excluded` stays "" (a unit pooled)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=["NA"])
 
 
 def read_metafor(path: str) -> pd.DataFrame:
